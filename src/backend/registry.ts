@@ -1,0 +1,83 @@
+import { referenceBackend } from './reference/index.js';
+import type { Backend, OpArgs, OpName } from './types.js';
+
+/**
+ * Backend selection. Backends are tried in priority order and the first that supports an op
+ * for the given dtypes and layouts runs it; `reference` supports everything, so every op runs.
+ */
+export interface BackendCandidate {
+  backend?: Backend;
+  /** Why the backend is not available, when it is not. */
+  reason?: string;
+}
+
+type Loader = () => BackendCandidate;
+
+const loaders: { name: string; priority: number; load: Loader }[] = [];
+let active: Backend[] | undefined;
+const unavailable = new Map<string, string>();
+let forced: string | undefined;
+
+/** Registers a backend loader; higher priority is tried first. Loaders run once, lazily. */
+export function registerBackend(name: string, priority: number, load: Loader): void {
+  loaders.push({ name, priority, load });
+  loaders.sort((a, b) => b.priority - a.priority);
+  active = undefined;
+}
+
+function resolveBackends(): Backend[] {
+  if (active) return active;
+  const list: Backend[] = [];
+  for (const l of loaders) {
+    const c = l.load();
+    if (c.backend) list.push(c.backend);
+    else {
+      const reason = c.reason ?? 'unavailable';
+      if (!unavailable.has(l.name) && process.env.FRUGAL_NATIVE !== '0' && process.env.FRUGAL_QUIET !== '1') {
+        process.emitWarning(
+          `the ${l.name} backend is not in use (${reason}); running on the reference backend`,
+          {
+            code: 'FRUGAL_BACKEND',
+          },
+        );
+      }
+      unavailable.set(l.name, reason);
+    }
+  }
+  list.push(referenceBackend);
+  active = list;
+  return list;
+}
+
+export function runOp<K extends OpName>(op: K, args: OpArgs[K]): void {
+  for (const b of resolveBackends()) {
+    if (forced !== undefined && b.name !== forced && b.name !== 'reference') continue;
+    if (forced === 'reference' && b.name !== 'reference') continue;
+    if (b.supports(op, args)) {
+      b.run(op, args);
+      return;
+    }
+  }
+}
+
+/** Restricts dispatch to one backend (plus reference fallback); undefined restores automatic choice. */
+export function useBackend(name: string | undefined): void {
+  forced = name;
+}
+
+export interface BackendStatus {
+  /** Backends in the order they are tried. */
+  active: string[];
+  /** Backends that could not be loaded, with the reason. */
+  unavailable: Record<string, string>;
+}
+
+export function backendStatus(): BackendStatus {
+  const list = resolveBackends();
+  return {
+    active: list
+      .filter((b) => forced === undefined || b.name === forced || b.name === 'reference')
+      .map((b) => b.name),
+    unavailable: Object.fromEntries(unavailable),
+  };
+}
