@@ -55,7 +55,15 @@ function broadcastPair(op: string, a: TensorLike, b: TensorLike): [Tensor, Tenso
   const shape = broadcastShapes(op, ta.shape, tb.shape);
   const ea = own(owned, ta.expand(shape));
   const eb = own(owned, tb.expand(shape));
-  return [ea, eb, shape, () => owned.forEach((t) => t.dispose())];
+  return [
+    ea,
+    eb,
+    shape,
+    () =>
+      owned.forEach((t) => {
+        t.dispose();
+      }),
+  ];
 }
 
 function own(list: Tensor[], t: Tensor): Tensor {
@@ -110,7 +118,9 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     const xb = own(owned, eb.expand(shape));
     return runInto('where', xa.dtype, shape, { cond: ec, a: xa, b: xb });
   } finally {
-    owned.forEach((t) => t.dispose());
+    owned.forEach((t) => {
+      t.dispose();
+    });
     release();
   }
 }

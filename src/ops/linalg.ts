@@ -50,7 +50,9 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     out.dispose();
     return view;
   } finally {
-    owned.forEach((t) => t.dispose());
+    owned.forEach((t) => {
+      t.dispose();
+    });
   }
 }
 

@@ -130,6 +130,8 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   try {
     return concat(expanded, ax);
   } finally {
-    expanded.forEach((t) => t.dispose());
+    expanded.forEach((t) => {
+      t.dispose();
+    });
   }
 }
