@@ -1,0 +1,54 @@
+// Classic best-first (beam) search over the graph: expand the closest unexpanded candidate of a
+// sorted list of size L until every candidate in the list has been expanded.
+#include "search.h"
+
+namespace frugal::search {
+
+void SearchBestFirst(const Graph& g, const float* q, const uint32_t* entries, uint32_t n_entries,
+                     const SearchParams& p, ResultSet& out, SearchStats& stats) {
+  Visited& visited = ThreadVisited();
+  visited.Begin(g.n);
+  const float qnorm = g.QueryNorm(q);
+  thread_local CandidateList list;
+  list.Reset(std::max(p.L, p.k));
+  out.Reset(p.k);
+  for (uint32_t e = 0; e < n_entries; e++) {
+    const uint32_t id = entries[e];
+    if (id >= g.n || visited.TestAndSet(id)) continue;
+    const float d = g.Dist(q, qnorm, id);
+    stats.distances++;
+    list.Insert(d, id);
+    if (Accept(g, p.allow, id)) out.Offer(d, id);
+  }
+  uint32_t cur = 0;
+  thread_local std::vector<uint32_t> fresh;
+  while (cur < list.size()) {
+    if (list[cur].checked) {
+      cur++;
+      continue;
+    }
+    list[cur].checked = true;
+    const uint32_t node = list[cur].id;
+    stats.expansions++;
+    const uint32_t* nb = g.nbrs + static_cast<size_t>(node) * g.R;
+    const uint32_t deg = g.deg[node];
+    fresh.clear();
+    for (uint32_t j = 0; j < deg; j++) {
+      const uint32_t id = nb[j];
+      if (visited.TestAndSet(id)) continue;
+      g.Prefetch(id);
+      fresh.push_back(id);
+    }
+    uint32_t next = list.size();
+    for (const uint32_t id : fresh) {
+      const float d = g.Dist(q, qnorm, id);
+      stats.distances++;
+      if (Accept(g, p.allow, id)) out.Offer(d, id);
+      const uint32_t pos = list.Insert(d, id);
+      if (pos < next) next = pos;
+    }
+    cur = next <= cur ? next : cur + 1;
+  }
+}
+
+}  // namespace frugal::search

@@ -1,0 +1,139 @@
+/**
+ * Loads the vector-search functions of the native addon. `FRUGAL_NATIVE=0` or a missing/failed
+ * build means `searchNative()` returns undefined and the index runs on the TypeScript reference.
+ */
+import { createRequire } from 'node:module';
+
+/** The graph as the addon sees it: typed arrays owned by JS (layout in native/src/search.h). */
+export interface NativeGraph {
+  vectors?: Float32Array;
+  codes?: Int8Array;
+  scales?: Float32Array;
+  norms?: Float32Array;
+  n: number;
+  dim: number;
+  R: number;
+  metric: number;
+  neighbors: Uint32Array;
+  degrees: Uint32Array;
+  deleted?: Uint8Array;
+}
+
+export interface NativeQueryOptions {
+  k: number;
+  L: number;
+  walkers: number;
+  syncSteps: number;
+  warmupSteps: number;
+  threads: number;
+}
+
+export interface SearchNative {
+  searchIsa(): { active: string; level: number; hardwareThreads: number };
+  searchKernel(
+    level: number,
+    op: 'l2' | 'dot' | 'dot_i8',
+    a: Float32Array,
+    b: Float32Array | Int8Array,
+    d: number,
+  ): number | null;
+  searchBuild(
+    graph: NativeGraph,
+    order: Uint32Array,
+    count: number,
+    entry: number,
+    L: number,
+    alpha: number,
+    threads: number,
+    async: false,
+  ): undefined;
+  searchBuild(
+    graph: NativeGraph,
+    order: Uint32Array,
+    count: number,
+    entry: number,
+    L: number,
+    alpha: number,
+    threads: number,
+    async: true,
+  ): Promise<void>;
+  searchQuery(
+    graph: NativeGraph,
+    queries: Float32Array,
+    nq: number,
+    opts: NativeQueryOptions,
+    entries: Uint32Array,
+    allow: Uint8Array | null,
+    outIds: Uint32Array,
+    outDists: Float32Array,
+    outStats: Float64Array,
+    async: false,
+  ): undefined;
+  searchQuery(
+    graph: NativeGraph,
+    queries: Float32Array,
+    nq: number,
+    opts: NativeQueryOptions,
+    entries: Uint32Array,
+    allow: Uint8Array | null,
+    outIds: Uint32Array,
+    outDists: Float32Array,
+    outStats: Float64Array,
+    async: true,
+  ): Promise<void>;
+  searchExact(
+    graph: NativeGraph,
+    queries: Float32Array,
+    nq: number,
+    k: number,
+    candidates: Uint32Array | null,
+    allow: Uint8Array | null,
+    outIds: Uint32Array,
+    outDists: Float32Array,
+    threads: number,
+    async: false,
+  ): undefined;
+  searchExact(
+    graph: NativeGraph,
+    queries: Float32Array,
+    nq: number,
+    k: number,
+    candidates: Uint32Array | null,
+    allow: Uint8Array | null,
+    outIds: Uint32Array,
+    outDists: Float32Array,
+    threads: number,
+    async: true,
+  ): Promise<void>;
+}
+
+let cached: SearchNative | null | undefined;
+let reason = '';
+
+/** The addon's search functions, or undefined when disabled or unavailable (see {@link searchNativeStatus}). */
+export function searchNative(): SearchNative | undefined {
+  if (cached !== undefined) return cached ?? undefined;
+  if (process.env.FRUGAL_NATIVE === '0') {
+    reason = 'disabled by FRUGAL_NATIVE=0';
+    cached = null;
+    return undefined;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const addon = require('../../build/Release/frugal_native.node') as Partial<SearchNative>;
+    if (typeof addon.searchQuery !== 'function')
+      throw new Error('the addon has no search module; rebuild it');
+    cached = addon as SearchNative;
+    reason = `native (${cached.searchIsa().active})`;
+  } catch (e) {
+    reason = `native addon unavailable: ${(e as Error).message.split('\n')[0]}`;
+    cached = null;
+  }
+  return cached ?? undefined;
+}
+
+/** One line saying which implementation runs searches and why. */
+export function searchNativeStatus(): string {
+  searchNative();
+  return cached ? reason : `reference TypeScript (${reason})`;
+}
