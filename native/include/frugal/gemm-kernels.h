@@ -1,0 +1,45 @@
+// GEMM microkernels per ISA, behind one dispatch point (SelectGemm*). Notation: C is m x n
+// row-major with leading dimension ldc; a packed A micro-panel holds, for each k step, mr values
+// (rows, zero-padded); a packed B micro-panel holds nr values (columns, zero-padded) per k step.
+#pragma once
+#include <cstdint>
+
+namespace frugal {
+
+// C[m x n] = alpha * Ap.Bp + beta * C over kc steps; m <= mr, n <= nr; beta == 0 never reads C.
+using GemmF32Micro = void (*)(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha,
+                              float beta, int m, int n);
+
+struct GemmF32Kernel {
+  int mr, nr;      // register tile
+  int mc, kc, nc;  // cache blocks: A block mc x kc in L2, B micro-panel kc x nr in L1
+  GemmF32Micro micro;
+};
+
+// Int8 GEMM on int16 k-pairs (exact: vpmaddwd-style products never saturate). Ap: per k-pair,
+// mr pairs of int16; Bp: per k-pair, nr pairs. C tile int32 [m x n]: stored, or added when
+// accumulate is true.
+using GemmI8Micro = void (*)(int64_t kpairs, const int16_t* ap, const int16_t* bp, int32_t* c, int64_t ldc,
+                             bool accumulate, int m, int n);
+
+struct GemmI8Kernel {
+  int mr, nr;
+  int mc, kc, nc;  // kc counts int8 k values (even)
+  GemmI8Micro micro;
+};
+
+GemmF32Kernel GemmF32KernelScalar();
+GemmI8Kernel GemmI8KernelScalar();
+namespace avx2 {
+GemmF32Kernel GemmF32Kernel();
+GemmI8Kernel GemmI8Kernel();
+}  // namespace avx2
+namespace avx512 {
+GemmF32Kernel GemmF32Kernel();
+GemmI8Kernel GemmI8Kernel();
+}  // namespace avx512
+
+GemmF32Kernel SelectGemmF32();
+GemmI8Kernel SelectGemmI8();
+
+}  // namespace frugal

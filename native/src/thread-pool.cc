@@ -1,0 +1,199 @@
+// The persistent worker pool behind ParallelRun; JS: setThreads, getThreads.
+#include "frugal/thread-pool.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "frugal/registry.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <emmintrin.h>
+#define FRUGAL_PAUSE() _mm_pause()
+#else
+#define FRUGAL_PAUSE() std::this_thread::yield()
+#endif
+
+namespace frugal {
+namespace {
+
+// Spin iterations before sleeping (~tens of microseconds): keeps back-to-back kernel calls cheap
+// without burning a core between calls.
+constexpr int kSpin = 4000;
+
+class Pool {
+ public:
+  explicit Pool(int n) : size_(n) {
+    for (int i = 1; i < n; i++) workers_.emplace_back([this, i] { Work(i); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      stop_ = true;
+      generation_.fetch_add(1);
+    }
+    cv_work_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  int size() const { return size_; }
+
+  void Run(int nthreads, const std::function<void(int, int)>& fn) {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      job_ = &fn;
+      job_threads_ = nthreads;
+      remaining_.store(static_cast<int>(workers_.size()));
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    cv_work_.notify_all();
+    fn(0, nthreads);
+    for (int i = 0; i < kSpin && remaining_.load(std::memory_order_acquire) != 0; i++) FRUGAL_PAUSE();
+    if (remaining_.load(std::memory_order_acquire) != 0) {
+      std::unique_lock<std::mutex> lk(m_);
+      cv_done_.wait(lk, [this] { return remaining_.load() == 0; });
+    }
+    job_ = nullptr;
+  }
+
+ private:
+  void Work(int id) {
+    uint64_t seen = 0;
+    for (;;) {
+      for (int i = 0; i < kSpin && generation_.load(std::memory_order_acquire) == seen; i++) FRUGAL_PAUSE();
+      if (generation_.load(std::memory_order_acquire) == seen) {
+        std::unique_lock<std::mutex> lk(m_);
+        cv_work_.wait(lk, [&] { return generation_.load() != seen; });
+      }
+      const std::function<void(int, int)>* job;
+      int nthreads;
+      {
+        std::lock_guard<std::mutex> lk(m_);
+        if (stop_) return;
+        seen = generation_.load();
+        job = job_;
+        nthreads = job_threads_;
+      }
+      if (id < nthreads) (*job)(id, nthreads);
+      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lk(m_);
+        cv_done_.notify_one();
+      }
+    }
+  }
+
+  const int size_;
+  std::vector<std::thread> workers_;
+  std::mutex m_;
+  std::condition_variable cv_work_, cv_done_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> remaining_{0};
+  const std::function<void(int, int)>* job_ = nullptr;
+  int job_threads_ = 0;
+  bool stop_ = false;
+};
+
+int DefaultThreads() {
+  if (const char* env = std::getenv("FRUGAL_THREADS")) {
+    const int n = std::atoi(env);
+    if (n >= 1 && n <= 1024) return n;
+  }
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(hw);
+}
+
+std::mutex g_pool_mutex;  // held while a job runs; a second caller runs serially instead
+std::unique_ptr<Pool> g_pool;
+std::atomic<int> g_threads{0};
+thread_local bool t_in_job = false;
+
+Pool& GetPoolLocked() {
+  if (!g_pool) g_pool = std::make_unique<Pool>(NumThreads());
+  return *g_pool;
+}
+
+}  // namespace
+
+int NumThreads() {
+  int n = g_threads.load();
+  if (n == 0) {
+    n = DefaultThreads();
+    g_threads.store(n);
+  }
+  return n;
+}
+
+void SetNumThreads(int n) {
+  if (n < 1) n = 1;
+  std::lock_guard<std::mutex> lk(g_pool_mutex);
+  g_threads.store(n);
+  if (g_pool && g_pool->size() != n) g_pool.reset();
+}
+
+void ParallelRun(int nthreads, const std::function<void(int, int)>& fn) {
+  if (nthreads > NumThreads()) nthreads = NumThreads();
+  if (nthreads <= 1 || t_in_job) {
+    for (int t = 0; t < (nthreads < 1 ? 1 : nthreads); t++) fn(t, nthreads < 1 ? 1 : nthreads);
+    return;
+  }
+  std::unique_lock<std::mutex> lk(g_pool_mutex, std::try_to_lock);
+  if (!lk.owns_lock()) {
+    for (int t = 0; t < nthreads; t++) fn(t, nthreads);
+    return;
+  }
+  Pool& pool = GetPoolLocked();
+  t_in_job = true;
+  pool.Run(nthreads, [&fn](int tid, int n) {
+    const bool prev = t_in_job;
+    t_in_job = true;
+    fn(tid, n);
+    t_in_job = prev;
+  });
+  t_in_job = false;
+}
+
+void ParallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  int64_t parts = grain > 0 ? n / grain : n;
+  if (parts > NumThreads()) parts = NumThreads();
+  if (parts <= 1) {
+    fn(0, n);
+    return;
+  }
+  ParallelRun(static_cast<int>(parts), [&](int tid, int nt) {
+    int64_t b, e;
+    StaticPartition(n, nt, tid, 1, &b, &e);
+    if (b < e) fn(b, e);
+  });
+}
+
+namespace {
+
+Napi::Value SetThreadsJs(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    Napi::Error::New(info.Env(), "setThreads: n must be an integer in [1, 1024]").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const double v = info[0].As<Napi::Number>().DoubleValue();
+  if (!(v >= 1 && v <= 1024 && v == static_cast<int>(v))) {
+    Napi::Error::New(info.Env(), "setThreads: n must be an integer in [1, 1024]").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  SetNumThreads(static_cast<int>(v));
+  return Napi::Number::New(info.Env(), NumThreads());
+}
+
+Napi::Value GetThreadsJs(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), NumThreads()); }
+
+void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("setThreads", Napi::Function::New(env, SetThreadsJs, "setThreads"));
+  exports.Set("getThreads", Napi::Function::New(env, GetThreadsJs, "getThreads"));
+}
+
+}  // namespace
+}  // namespace frugal
+
+FRUGAL_MODULE(thread_pool, frugal::Init)

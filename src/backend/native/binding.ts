@@ -1,0 +1,256 @@
+/**
+ * Loads the native addon (build/Release/frugal_native.node) and types its whole kernel surface.
+ * The addon is optional: `loadNative()` says why it is unavailable (disabled by FRUGAL_NATIVE=0,
+ * not built, or failed to load) instead of throwing, so callers can fall back to the reference
+ * backend. Notation in the kernel docs: element offsets index into the typed arrays, so any view
+ * of a larger buffer can be passed without copying; kernels never allocate output memory.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ISA_LEVELS = ['avx512', 'avx2', 'scalar'] as const;
+export type IsaLevel = (typeof ISA_LEVELS)[number];
+
+export const UNARY_OPS = [
+  'neg',
+  'abs',
+  'exp',
+  'log',
+  'sqrt',
+  'rsqrt',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'gelu_tanh',
+  'gelu_erf',
+  'silu',
+] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+
+export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
+
+export const REDUCE_OPS = ['sum', 'mean', 'max', 'min', 'var', 'logsumexp'] as const;
+export type ReduceOp = (typeof REDUCE_OPS)[number];
+
+export interface CpuInfo {
+  /** CPU features detected by cpuid (e.g. 'avx2', 'fma', 'avx512vnni'). */
+  features: string[];
+  /** Best level this CPU supports. */
+  detected: IsaLevel;
+  /** Level kernels dispatch on now (detected, capped by FRUGAL_CPU_MAX / setIsaMax). */
+  level: IsaLevel;
+  /** Highest level compiled into the binary. */
+  compiled: IsaLevel;
+  /** The cap currently set. */
+  max: IsaLevel;
+  threads: number;
+}
+
+/** The native kernel surface. Every array argument is checked for type and bounds by the addon. */
+export interface NativeAddon {
+  readonly modules: readonly string[];
+  cpuInfo(): CpuInfo;
+  /** Caps the ISA level; returns the level now in use. */
+  setIsaMax(level: IsaLevel): IsaLevel;
+  setThreads(n: number): number;
+  getThreads(): number;
+  /**
+   * Batched C[b] = alpha * op(A[b]) . op(B[b]) + beta * C[b]; op(A) is m x k, op(B) is k x n, C is
+   * m x n, all row-major with leading dimensions; stride 0 broadcasts A or B over the batch.
+   */
+  gemmF32(
+    m: number,
+    n: number,
+    k: number,
+    batch: number,
+    a: Float32Array,
+    aOffset: number,
+    lda: number,
+    transA: boolean,
+    strideA: number,
+    b: Float32Array,
+    bOffset: number,
+    ldb: number,
+    transB: boolean,
+    strideB: number,
+    c: Float32Array,
+    cOffset: number,
+    ldc: number,
+    strideC: number,
+    alpha: number,
+    beta: number,
+  ): void;
+  /** As gemmF32 with bf16 inputs (Uint16Array bit patterns), f32 accumulation and output. */
+  gemmBf16(
+    m: number,
+    n: number,
+    k: number,
+    batch: number,
+    a: Uint16Array,
+    aOffset: number,
+    lda: number,
+    transA: boolean,
+    strideA: number,
+    b: Uint16Array,
+    bOffset: number,
+    ldb: number,
+    transB: boolean,
+    strideB: number,
+    c: Float32Array,
+    cOffset: number,
+    ldc: number,
+    strideC: number,
+    alpha: number,
+    beta: number,
+  ): void;
+  /**
+   * Int8 GEMM, A [m, k] row-major (ld k), B [n, k] row-major (the nn.Linear weight layout).
+   * out Int32Array: out[i, j] = sum_p A[i, p] * B[j, p] (scales must be null).
+   * out Float32Array: out[i, j] = sum_g acc_g[i, j] * scaleA[i] * scaleB[j, g] (+ bias[j]), where
+   * groups are groupSize consecutive k (groupSize 0 = one group, scaleB has n entries; otherwise
+   * scaleB is [n, k / groupSize]).
+   */
+  gemmI8(
+    m: number,
+    n: number,
+    k: number,
+    a: Int8Array,
+    aOffset: number,
+    b: Int8Array,
+    bOffset: number,
+    out: Int32Array | Float32Array,
+    outOffset: number,
+    scaleA: Float32Array | null,
+    scaleB: Float32Array | null,
+    bias: Float32Array | null,
+    groupSize: number,
+  ): void;
+  /** out[i] = op(x[i]) for i < n; out may alias x. */
+  unaryF32(
+    op: UnaryOp,
+    x: Float32Array,
+    xOffset: number,
+    out: Float32Array,
+    outOffset: number,
+    n: number,
+  ): void;
+  /**
+   * out[i] = a[i] op b[(i / inner) % bLen] for i < n; bLen = n (elementwise), 1 (scalar) or a
+   * divisor of n (row vector repeated: inner 1; column vector: inner = row length).
+   */
+  binaryF32(
+    op: BinaryOp,
+    a: Float32Array,
+    aOffset: number,
+    b: Float32Array,
+    bOffset: number,
+    bLen: number,
+    inner: number,
+    out: Float32Array,
+    outOffset: number,
+    n: number,
+  ): void;
+  /** Reduces each row of a contiguous [rows, cols] block into out[rows]. */
+  reduceRowsF32(
+    op: ReduceOp,
+    x: Float32Array,
+    xOffset: number,
+    rows: number,
+    cols: number,
+    out: Float32Array,
+    outOffset: number,
+  ): void;
+  /** Index of the first maximum of each row (NaN counts as the maximum). */
+  argmaxRowsF32(
+    x: Float32Array,
+    xOffset: number,
+    rows: number,
+    cols: number,
+    out: Int32Array,
+    outOffset: number,
+  ): void;
+  /** Row-wise softmax (log = false) or log-softmax over [rows, cols]; out may alias x. */
+  softmaxRowsF32(
+    x: Float32Array,
+    xOffset: number,
+    rows: number,
+    cols: number,
+    out: Float32Array,
+    outOffset: number,
+    log: boolean,
+  ): void;
+  /** Row-wise layer norm: (x - mean) / sqrt(var + eps) * gamma + beta; gamma/beta have cols entries. */
+  layerNormRowsF32(
+    x: Float32Array,
+    xOffset: number,
+    rows: number,
+    cols: number,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    eps: number,
+    out: Float32Array,
+    outOffset: number,
+  ): void;
+  /** Row-wise RMS norm: x / sqrt(mean(x^2) + eps) * gamma. */
+  rmsNormRowsF32(
+    x: Float32Array,
+    xOffset: number,
+    rows: number,
+    cols: number,
+    gamma: Float32Array | null,
+    eps: number,
+    out: Float32Array,
+    outOffset: number,
+  ): void;
+  /** f32 -> bf16 bits, round to nearest even (NaN stays NaN). */
+  f32ToBf16(x: Float32Array, xOffset: number, out: Uint16Array, outOffset: number, n: number): void;
+  bf16ToF32(x: Uint16Array, xOffset: number, out: Float32Array, outOffset: number, n: number): void;
+  /** f32 -> IEEE half bits, round to nearest even (F16C when available). */
+  f32ToF16(x: Float32Array, xOffset: number, out: Uint16Array, outOffset: number, n: number): void;
+  f16ToF32(x: Uint16Array, xOffset: number, out: Float32Array, outOffset: number, n: number): void;
+  /** Measured FMA peak in GFLOP/s over `threads` threads for about `milliseconds`, at the active ISA. */
+  fmaPeak(threads: number, milliseconds: number): number;
+}
+
+export type NativeLoad = { available: true; addon: NativeAddon } | { available: false; reason: string };
+
+/** The package root: two levels above src/backend/native (tsx) or dist/backend/native (built). */
+export function packageRoot(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+}
+
+function buildStatusReason(root: string): string | undefined {
+  const statusFile = join(root, 'build', 'native-build-status.json');
+  if (!existsSync(statusFile)) return undefined;
+  try {
+    const status = JSON.parse(readFileSync(statusFile, 'utf8')) as { ok?: boolean; reason?: string };
+    return status.ok ? undefined : status.reason;
+  } catch {
+    return undefined;
+  }
+}
+
+let cached: NativeLoad | undefined;
+
+/** Loads the addon once per process; FRUGAL_NATIVE=0 disables it. */
+export function loadNative(): NativeLoad {
+  if (process.env.FRUGAL_NATIVE === '0') return { available: false, reason: 'disabled by FRUGAL_NATIVE=0' };
+  if (cached) return cached;
+  const root = packageRoot();
+  const file = join(root, 'build', 'Release', 'frugal_native.node');
+  if (!existsSync(file)) {
+    const why = buildStatusReason(root) ?? 'the build step has not run';
+    cached = { available: false, reason: `native addon not built (${why}); run \`npm rebuild frugal\`` };
+    return cached;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    cached = { available: true, addon: require(file) as NativeAddon };
+  } catch (e) {
+    cached = { available: false, reason: `native addon failed to load: ${(e as Error).message}` };
+  }
+  return cached;
+}
