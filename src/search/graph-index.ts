@@ -329,6 +329,9 @@ export class VectorIndex {
     const labels = this.checkLabels(m, opts.labels);
     const first = this.count;
     this.grow(first + m);
+    // Rows past `count` may hold a compacted-away graph: new rows start unlinked and live.
+    this.degrees.fill(0, first, first + m);
+    this.deleted.fill(0, first, first + m);
     const rows = this.metric === 'cosine' ? Float32Array.from(vectors) : vectors;
     if (this.metric === 'cosine') normalizeRows(rows, this.dim);
     if (this.quantization === 'int8')
