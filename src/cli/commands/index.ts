@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { register as registerSafim } from './safim.js';
 
 /** Every subcommand module exports a `register(program)`; list them here, one line each. */
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerSafim(program);
+}
