@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { register as registerPlan } from './plan.js';
 import { register as registerSafim } from './safim.js';
 
 /** Every subcommand module exports a `register(program)`; list them here, one line each. */
 export function registerCommands(program: Command): void {
   registerSafim(program);
+  registerPlan(program);
 }
