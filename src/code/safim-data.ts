@@ -87,23 +87,9 @@ export function parseSafimLangs(value: string, field = 'lang'): SafimLang[] {
 /** Reads one split, validating every row; bad rows raise an error naming the file and line. */
 export function loadSafim(split: SafimSplit, options: SafimLoadOptions = {}): SafimExample[] {
   const file = join(options.dataDir ?? defaultSafimDataDir(), `safim_${split}.jsonl.gz`);
-  let text: string;
-  try {
-    text = gunzipSync(readFileSync(file)).toString('utf8');
-  } catch (e) {
-    throw new FrugalError('E_IO', 'cannot read the SAFIM data file', {
-      file,
-      hint: 'the data ships in data/safim/ of the repository; pass --data-dir if it lives elsewhere',
-      cause: e,
-    });
-  }
   const langs = new Set(options.langs ?? SAFIM_LANGS);
   const byLang = new Map<SafimLang, SafimExample[]>();
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line.length === 0) continue;
-    const example = parseRow(line, file, i + 1, split);
+  for (const example of readSplitFile(file, split)) {
     if (!langs.has(example.lang)) continue;
     const list = byLang.get(example.lang) ?? [];
     list.push(example);
@@ -117,6 +103,32 @@ export function loadSafim(split: SafimSplit, options: SafimLoadOptions = {}): Sa
     out.push(...(options.limit === undefined ? list : list.slice(0, options.limit)));
   }
   return out;
+}
+
+// Parsed files, keyed by path: a split is read once per process however many samples are taken.
+const cache = new Map<string, readonly SafimExample[]>();
+
+function readSplitFile(file: string, split: SafimSplit): readonly SafimExample[] {
+  const cached = cache.get(file);
+  if (cached) return cached;
+  let text: string;
+  try {
+    text = gunzipSync(readFileSync(file)).toString('utf8');
+  } catch (e) {
+    throw new FrugalError('E_IO', 'cannot read the SAFIM data file', {
+      file,
+      hint: 'the data ships in data/safim/ of the repository; pass --data-dir if it lives elsewhere',
+      cause: e,
+    });
+  }
+  const rows: SafimExample[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line.length > 0) rows.push(parseRow(line, file, i + 1, split));
+  }
+  cache.set(file, rows);
+  return rows;
 }
 
 function parseRow(line: string, file: string, lineNo: number, split: SafimSplit): SafimExample {

@@ -28,7 +28,7 @@ export interface SandboxLimits {
 
 export const DEFAULT_RUN_LIMITS: SandboxLimits = {
   cpuSeconds: 5,
-  wallMs: 10_000,
+  wallMs: 20_000,
   memoryBytes: 1024 ** 3,
   maxProcs: 64,
   maxOutputBytes: 4 * 1024 ** 2,
