@@ -133,7 +133,7 @@ test('binaryF32 covers same-length, scalar, row-vector and column broadcasts', (
       for (const { n, bLen, inner } of layouts) {
         const a = randomF32(rng, n + 2, 4);
         const b = randomF32(rng, bLen + 1, 4);
-        if (op === 'pow') a.forEach((v, i) => (a[i] = Math.abs(v) + 0.1));
+        if (op === 'pow') for (let i = 0; i < a.length; i++) a[i] = Math.abs(a[i]!) + 0.1;
         if (op === 'maximum' && n > 2) a[1] = Number.NaN;
         const out = new Float32Array(n);
         addon.binaryF32(op, a, 2, b, 1, bLen, inner, out, 0, n);
