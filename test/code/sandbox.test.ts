@@ -48,8 +48,8 @@ test('a fork bomb is contained and every process is gone afterwards', { skip: py
 });
 
 test('a child that leaves the process group and session is killed too', { skip: pythonMissing }, async () => {
-  const escape = 'import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\nprint(42)\n';
-  assert.equal((await runContained(escape)).outcome, 'passed');
+  const escapee = 'import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\nprint(42)\n';
+  assert.equal((await runContained(escapee)).outcome, 'passed');
 });
 
 test('a memory bomb fails at the memory limit', { skip: pythonMissing }, async () => {
