@@ -1,9 +1,11 @@
 /**
- * One GPU's continuous-batching scheduler, in the manner of vLLM: FIFO admission while the KV cache
- * (reserved for a request's full input + output, so nothing is ever preempted) and the batch limit
- * allow; each iteration decodes one token for every sequence past its prompt and spends a chunk
- * budget on prompt tokens. The engine keeps no clock: callers pass `now` (virtual time in the
- * simulator, wall time in the emulator server).
+ * One GPU's continuous-batching scheduler, in the manner of vLLM: FIFO admission while the batch
+ * limit and the paged KV cache allow (a prompt's KV is allocated on admission, one slot per
+ * generated token after that); each iteration decodes one token for every sequence past its
+ * prompt and spends a chunk budget on prompt tokens. When the cache runs out mid-decode, the most
+ * recently admitted sequence is preempted and later recomputed (its prompt plus the tokens it had
+ * generated), as vLLM's recompute preemption does. The engine keeps no clock: callers pass `now`
+ * (virtual time in the simulator, wall time in the emulator server).
  */
 import type { ServiceModel } from './service-model.js';
 
@@ -12,8 +14,12 @@ export interface EngineRequest {
   readonly arrival: number;
   readonly input: number;
   readonly output: number;
+  /** Prompt tokens to process before decoding: the input, or input + generated after preemption. */
+  prefillTarget: number;
   prefilled: number;
   generated: number;
+  /** KV-cache tokens held now. */
+  held: number;
   admittedAt: number;
   firstTokenAt: number;
   doneAt: number;
@@ -27,6 +33,8 @@ export function newRequest(id: number, arrival: number, input: number, output: n
     arrival,
     input,
     output,
+    prefillTarget: input,
+    held: 0,
     prefilled: 0,
     generated: 0,
     admittedAt: -1,
@@ -47,8 +55,9 @@ export class BatchEngine {
   private queue: EngineRequest[] = [];
   private head = 0;
   private running: EngineRequest[] = [];
-  private reserved = 0;
+  private used = 0;
   busyTime = 0;
+  preemptions = 0;
 
   constructor(readonly model: ServiceModel) {}
 
@@ -72,16 +81,20 @@ export class BatchEngine {
   step(now: number): StepResult | null {
     this.admit(now);
     if (this.running.length === 0) return null;
+    let decode = this.running.filter((r) => r.prefilled === r.prefillTarget).length;
+    while (this.used + decode > this.model.kvCapacityTokens && this.running.length > 1) {
+      const victim = this.running.pop()!;
+      if (victim.prefilled === victim.prefillTarget) decode--;
+      this.preempt(victim);
+    }
     let budget = this.model.prefillChunkTokens;
-    let decode = 0;
     let context = 0;
     let prefill = 0;
     const chunk = new Map<EngineRequest, number>();
     for (const r of this.running) {
-      context += r.prefilled + r.generated;
-      if (r.prefilled === r.input) decode++;
-      else if (budget > 0) {
-        const n = Math.min(budget, r.input - r.prefilled);
+      context += r.held;
+      if (r.prefilled < r.prefillTarget && budget > 0) {
+        const n = Math.min(budget, r.prefillTarget - r.prefilled);
         chunk.set(r, n);
         budget -= n;
         prefill += n;
@@ -97,18 +110,17 @@ export class BatchEngine {
       const n = chunk.get(r);
       if (n !== undefined) {
         r.prefilled += n;
-        if (r.prefilled === r.input) {
-          r.generated = 1;
-          r.firstTokenAt = end;
-          tokens.push(r);
-        }
-      } else if (r.prefilled === r.input) {
-        r.generated++;
-        tokens.push(r);
+        // The iteration that completes a prompt also yields its next token.
+        if (r.prefilled === r.prefillTarget) this.emit(r, end, tokens);
+      } else if (r.prefilled === r.prefillTarget) {
+        r.held++;
+        this.used++;
+        this.emit(r, end, tokens);
       }
       if (r.generated === r.output) {
         r.doneAt = end;
-        this.reserved -= r.input + r.output;
+        this.used -= r.held;
+        r.held = 0;
         finished.push(r);
       } else still.push(r);
     }
@@ -116,12 +128,30 @@ export class BatchEngine {
     return { duration, tokens, finished };
   }
 
+  private emit(r: EngineRequest, end: number, tokens: EngineRequest[]): void {
+    r.generated++;
+    if (r.firstTokenAt < 0) r.firstTokenAt = end;
+    tokens.push(r);
+  }
+
+  private preempt(r: EngineRequest): void {
+    this.preemptions++;
+    this.used -= r.held;
+    r.held = 0;
+    r.prefilled = 0;
+    r.prefillTarget = r.input + r.generated;
+    if (this.head > 0) this.queue[--this.head] = r;
+    else this.queue.unshift(r);
+  }
+
   private admit(now: number): void {
     while (this.head < this.queue.length && this.running.length < this.model.maxBatch) {
       const r = this.queue[this.head]!;
-      if (this.reserved + r.input + r.output > this.model.kvCapacityTokens) break;
-      this.reserved += r.input + r.output;
-      r.admittedAt = now;
+      // Keep one slot per running sequence free so the next decode step fits.
+      if (this.used + r.prefillTarget + this.running.length + 1 > this.model.kvCapacityTokens) break;
+      this.used += r.prefillTarget;
+      r.held = r.prefillTarget;
+      if (r.admittedAt < 0) r.admittedAt = now;
       this.running.push(r);
       this.head++;
     }
