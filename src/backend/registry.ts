@@ -1,3 +1,4 @@
+import { createNativeBackend } from './native/backend.js';
 import { referenceBackend } from './reference/index.js';
 import type { Backend, OpArgs, OpName } from './types.js';
 
@@ -13,10 +14,13 @@ export interface BackendCandidate {
 
 type Loader = () => BackendCandidate;
 
-const loaders: { name: string; priority: number; load: Loader }[] = [];
+const loaders: { name: string; priority: number; load: Loader }[] = [
+  { name: 'native', priority: 100, load: createNativeBackend },
+];
 let active: Backend[] | undefined;
 const unavailable = new Map<string, string>();
 let forced: string | undefined;
+const dispatchTally = new Map<string, number>();
 
 /** Registers a backend loader; higher priority is tried first. Loaders run once, lazily. */
 export function registerBackend(name: string, priority: number, load: Loader): void {
@@ -55,6 +59,8 @@ export function runOp<K extends OpName>(op: K, args: OpArgs[K]): void {
     if (forced === 'reference' && b.name !== 'reference') continue;
     if (b.supports(op, args)) {
       b.run(op, args);
+      const key = `${b.name}:${op}`;
+      dispatchTally.set(key, (dispatchTally.get(key) ?? 0) + 1);
       return;
     }
   }
@@ -80,4 +86,13 @@ export function backendStatus(): BackendStatus {
       .map((b) => b.name),
     unavailable: Object.fromEntries(unavailable),
   };
+}
+
+/** How many times each backend ran each op ("backend:op" -> count) since the last reset. */
+export function dispatchCounts(): Record<string, number> {
+  return Object.fromEntries(dispatchTally);
+}
+
+export function resetDispatchCounts(): void {
+  dispatchTally.clear();
 }

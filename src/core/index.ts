@@ -10,3 +10,4 @@ export { JsonlLog } from './log.js';
 export { type LinePlot, renderLinePlotSvg, writeLinePlotSvg } from './plot.js';
 export { type Progress, startProgress } from './progress.js';
 export { Rng } from './rng.js';
+export { median, percentile, timeMedian } from './timing.js';

@@ -4,12 +4,16 @@ import { describe, it } from 'node:test';
 import * as F from '../../src/ops/index.js';
 
 function close(actual: F.NestedArray, expected: F.NestedArray, tol = 1e-5): void {
-  const a = [actual].flat(Number.POSITIVE_INFINITY) as number[];
-  const e = [expected].flat(Number.POSITIVE_INFINITY) as number[];
+  const a = flatten(actual);
+  const e = flatten(expected);
   assert.equal(a.length, e.length);
   a.forEach((v, i) => {
     assert.ok(Math.abs(v - e[i]!) <= tol * (1 + Math.abs(e[i]!)), `[${i}] ${v} vs ${e[i]}`);
   });
+}
+
+function flatten(v: F.NestedArray): number[] {
+  return Array.isArray(v) ? v.flatMap(flatten) : [Number(v)];
 }
 
 describe('ops: hand-checked values', () => {

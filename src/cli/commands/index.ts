@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
+import { register as registerDemo } from './demo.js';
+import { register as registerDoctor } from './doctor.js';
 import { register as registerPlan } from './plan.js';
 import { register as registerSafim } from './safim.js';
 
 /** Every subcommand module exports a `register(program)`; list them here, one line each. */
 export function registerCommands(program: Command): void {
-  registerSafim(program);
+  registerDemo(program);
+  registerDoctor(program);
   registerPlan(program);
+  registerSafim(program);
 }
