@@ -24,6 +24,8 @@ export interface SandboxLimits {
   maxOutputBytes: number;
   /** RLIMIT_FSIZE in bytes. */
   maxFileBytes: number;
+  /** RLIMIT_STACK in bytes: judges give deep recursion a large stack. */
+  stackBytes: number;
 }
 
 export const DEFAULT_RUN_LIMITS: SandboxLimits = {
@@ -33,6 +35,7 @@ export const DEFAULT_RUN_LIMITS: SandboxLimits = {
   maxProcs: 64,
   maxOutputBytes: 4 * 1024 ** 2,
   maxFileBytes: 16 * 1024 ** 2,
+  stackBytes: 256 * 1024 ** 2,
 };
 
 export const DEFAULT_COMPILE_LIMITS: SandboxLimits = {
@@ -42,6 +45,7 @@ export const DEFAULT_COMPILE_LIMITS: SandboxLimits = {
   maxProcs: 128,
   maxOutputBytes: 1024 ** 2,
   maxFileBytes: 64 * 1024 ** 2,
+  stackBytes: 64 * 1024 ** 2,
 };
 
 export interface SandboxCapabilities {
@@ -151,6 +155,7 @@ export function runSandboxed(
           `--as=${limits.memoryBytes}`,
           `--nproc=${limits.maxProcs}`,
           `--fsize=${limits.maxFileBytes}`,
+          `--stack=${limits.stackBytes}`,
           '--core=0',
           '--',
         ]

@@ -21,15 +21,21 @@ export interface BuildPlan {
 const JVM_FLAGS = ['-XX:+UseSerialGC', '-XX:ReservedCodeCacheSize=64m', '-XX:CompressedClassSpaceSize=64m'];
 const JVM_RUN_LIMITS: SandboxLimits = { ...DEFAULT_RUN_LIMITS, memoryBytes: 3 * 1024 ** 3, maxProcs: 128 };
 
+// Judges define ONLINE_JUDGE (solutions read files instead of stdin without it), and their older
+// compilers let <climits> arrive through other headers, which GCC 12 no longer does.
+const JUDGE_CPP_FLAGS = ['-DONLINE_JUDGE', '-include', 'climits'];
+// The reference solutions were written for PyPy; CPython is several times slower on loops.
+const PYTHON_RUN_LIMITS: SandboxLimits = { ...DEFAULT_RUN_LIMITS, cpuSeconds: 15, wallMs: 40_000 };
+
 /** Build commands per language (GNU C++17, Java 17, Mono C#, CPython 3 as available here). */
 export async function planBuild(lang: SafimLang, program: string): Promise<BuildPlan> {
   switch (lang) {
     case 'python':
-      return { files: { 'main.py': program }, run: ['python3', 'main.py'], runLimits: DEFAULT_RUN_LIMITS };
+      return { files: { 'main.py': program }, run: ['python3', 'main.py'], runLimits: PYTHON_RUN_LIMITS };
     case 'cpp':
       return {
         files: { 'main.cpp': program },
-        compile: ['g++', '-std=gnu++17', '-O2', '-pipe', '-w', '-o', 'prog', 'main.cpp'],
+        compile: ['g++', '-std=gnu++17', '-O2', '-pipe', '-w', ...JUDGE_CPP_FLAGS, '-o', 'prog', 'main.cpp'],
         run: ['./prog'],
         runLimits: DEFAULT_RUN_LIMITS,
       };
@@ -46,7 +52,7 @@ export async function planBuild(lang: SafimLang, program: string): Promise<Build
           '-nowarn',
           fileName,
         ],
-        run: ['java', '-Xmx512m', '-Xss64m', ...JVM_FLAGS, '-cp', '.', mainClass],
+        run: ['java', '-Xmx512m', '-Xss64m', '-DONLINE_JUDGE=true', ...JVM_FLAGS, '-cp', '.', mainClass],
         runLimits: JVM_RUN_LIMITS,
       };
     }
