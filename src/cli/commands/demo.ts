@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { engineReport } from '../../backend/engine-report.js';
+import { dispatchCounts, resetDispatchCounts } from '../../backend/registry.js';
 import { getNumThreads, measureFmaPeak, setNumThreads } from '../../backend/threads.js';
 import { timeMedian } from '../../core/timing.js';
 import * as F from '../../ops/index.js';
@@ -35,10 +36,26 @@ export function register(program: Command): void {
     });
 }
 
+/** Whether a small probe of the op runs on the native backend (else the demo shrinks its sizes). */
+function runsNatively(probe: () => void): boolean {
+  resetDispatchCounts();
+  F.tidy(probe);
+  return Object.keys(dispatchCounts()).some((k) => k.startsWith('native:'));
+}
+
 async function runDemo(size: number): Promise<DemoRow[]> {
   const report = engineReport();
   const native = report.native.available;
-  const n = native ? size : Math.min(size, 128);
+  const n = runsNatively(() => F.matmul(F.ones([4, 4]), F.ones([4, 4]))) ? size : Math.min(size, 128);
+  const int8 = runsNatively(() =>
+    F.quantizedLinear({
+      a: F.zeros([4, 4], 'i8'),
+      w: F.zeros([4, 4], 'i8'),
+      scaleA: F.ones([4]),
+      scaleW: F.ones([4]),
+    }),
+  );
+  const rowsNative = runsNatively(() => F.softmax(F.ones([4, 4])));
   const maxThreads = native ? Math.min(2, report.cores) : 1;
   const rows: DemoRow[] = [];
   const saved = getNumThreads();
@@ -49,9 +66,10 @@ async function runDemo(size: number): Promise<DemoRow[]> {
       if (peak !== undefined)
         rows.push({ op: 'FMA peak (measured)', shape: '-', threads: t, value: peak, unit: 'GFLOP/s' });
       rows.push(await gemmRow(n, t, peak));
-      if (native) rows.push(await int8Row(n, t, peak));
-      rows.push(await rowKernel('softmax', t, (x) => F.softmax(x)));
-      rows.push(await rowKernel('layerNorm', t, (x) => F.layerNorm(x)));
+      rows.push(await int8Row(int8 ? n : Math.min(n, 128), t, peak));
+      const r = rowsNative ? 4096 : 256;
+      rows.push(await rowKernel('softmax', r, t, (x) => F.softmax(x)));
+      rows.push(await rowKernel('layerNorm', r, t, (x) => F.layerNorm(x)));
     }
   } finally {
     setNumThreads(saved);
@@ -99,11 +117,16 @@ async function int8Row(n: number, threads: number, peak: number | undefined): Pr
   };
 }
 
-async function rowKernel(op: string, threads: number, fn: (x: F.Tensor) => F.Tensor): Promise<DemoRow> {
-  const x = F.randn([4096, 1024], { seed: 5 });
+async function rowKernel(
+  op: string,
+  rows: number,
+  threads: number,
+  fn: (x: F.Tensor) => F.Tensor,
+): Promise<DemoRow> {
+  const x = F.randn([rows, 1024], { seed: 5 });
   const secs = await timeMedian(() => fn(x).dispose(), { reps: 5, minMs: 100 });
   x.dispose();
-  return { op, shape: '4096x1024', threads, value: (2 * 4096 * 1024 * 4) / secs / 1e9, unit: 'GB/s' };
+  return { op, shape: `${rows}x1024`, threads, value: (2 * rows * 1024 * 4) / secs / 1e9, unit: 'GB/s' };
 }
 
 function printDemo(rows: DemoRow[]): void {
