@@ -235,12 +235,15 @@ function buildStatusReason(root: string): string | undefined {
 
 let cached: NativeLoad | undefined;
 
-/** Loads the addon once per process; FRUGAL_NATIVE=0 disables it. */
+/**
+ * Loads the addon once per process; FRUGAL_NATIVE=0 disables it, FRUGAL_NATIVE_PATH points at a
+ * .node file built elsewhere (e.g. a private build directory while developing kernels).
+ */
 export function loadNative(): NativeLoad {
   if (process.env.FRUGAL_NATIVE === '0') return { available: false, reason: 'disabled by FRUGAL_NATIVE=0' };
   if (cached) return cached;
   const root = packageRoot();
-  const file = join(root, 'build', 'Release', 'frugal_native.node');
+  const file = process.env.FRUGAL_NATIVE_PATH || join(root, 'build', 'Release', 'frugal_native.node');
   if (!existsSync(file)) {
     const why = buildStatusReason(root) ?? 'the build step has not run';
     cached = { available: false, reason: `native addon not built (${why}); run \`npm rebuild frugal\`` };
