@@ -97,8 +97,19 @@ export function formatSimReport(r: SimReport, slo: string): string {
       ]),
     ),
     formatTable(
-      ['gpu', 'count', 'requests', 'busy'],
-      r.types.map((t) => [t.name, String(t.count), String(t.requests), t.count ? pct(t.utilization) : '-']),
+      ['gpu', 'count', 'requests', 'busy', 'attainment', 'p99 TTFT (ms)'],
+      r.types.map((t) =>
+        t.count
+          ? [
+              t.name,
+              String(t.count),
+              String(t.requests),
+              pct(t.utilization),
+              pct(t.attainment),
+              ms(t.ttftP99Ms),
+            ]
+          : [t.name, '0', '0', '-', '-', '-'],
+      ),
     ),
   ].join('\n');
 }

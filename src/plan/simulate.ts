@@ -2,8 +2,10 @@
  * Discrete-event simulation of a planned fleet. Poisson arrivals are drawn from the workload
  * (bucket by the distribution, lengths uniform inside the bucket). A router sends each request to a
  * GPU type in the plan's per-bucket proportions (smooth weighted round robin), then to the GPU of
- * that type with the least outstanding work, counted in profiled capacity (1 / rate per request),
- * so no GPU is pushed past what its profile says it sustains. Each GPU is a {@link BatchEngine}.
+ * that type with the least load assigned so far, a request of bucket b weighing 1 / (profiled rate
+ * of b): each GPU then carries its type's load / count, which the plan keeps within its profiled
+ * capacity. (Routing by current outstanding work instead let some GPUs' queues grow in simulation.)
+ * Each GPU is a {@link BatchEngine}.
  */
 import { FrugalError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
@@ -17,7 +19,7 @@ export interface FleetSpec {
   types: { name: string; count: number; model: ServiceModel }[];
   /** split[b][t]: fraction of bucket b's traffic routed to type t. */
   split: readonly (readonly number[])[];
-  /** capacity[t][b]: profiled rate, used to weigh outstanding work. */
+  /** capacity[t][b]: profiled rate, used to weigh each request's load. */
   capacity: readonly (readonly number[])[];
 }
 
@@ -34,14 +36,21 @@ export interface SimReport extends SloReport {
   rejected: number;
   /** Whether p99 TTFT stayed within `maxTtftMs`: a fleet past its throughput shows as a growing queue. */
   stable: boolean;
-  types: { name: string; count: number; requests: number; utilization: number }[];
+  types: {
+    name: string;
+    count: number;
+    requests: number;
+    utilization: number;
+    attainment: number;
+    ttftP99Ms: number;
+  }[];
 }
 
 interface Gpu {
   type: number;
   engine: BatchEngine;
   t: number;
-  outstanding: number;
+  assigned: number;
   served: number;
 }
 
@@ -57,11 +66,10 @@ export function simulateFleet(workload: Workload, fleet: FleetSpec, opts: SimOpt
       type: t,
       engine: new BatchEngine(ty.model),
       t: 0,
-      outstanding: 0,
+      assigned: 0,
       served: 0,
     })),
   );
-  const weight = new Float64Array(n);
   const rr = buckets.map(() => fleet.types.map(() => 0));
   const advance = (g: Gpu, until: number) => {
     while (g.t < until) {
@@ -71,10 +79,10 @@ export function simulateFleet(workload: Workload, fleet: FleetSpec, opts: SimOpt
         return;
       }
       g.t += res.duration;
-      for (const f of res.finished) g.outstanding -= weight[f.id]!;
     }
   };
   const requests: EngineRequest[] = [];
+  const typeOf = new Int32Array(n);
   let now = 0;
   for (let id = 0; id < n; id++) {
     now += rng.exponential(workload.rate);
@@ -89,8 +97,7 @@ export function simulateFleet(workload: Workload, fleet: FleetSpec, opts: SimOpt
     let best: Gpu | undefined;
     for (const g of gpus) {
       if (g.type !== t) continue;
-      advance(g, now);
-      if (!best || g.outstanding < best.outstanding) best = g;
+      if (!best || g.assigned < best.assigned) best = g;
     }
     if (!best)
       throw new FrugalError(
@@ -101,8 +108,9 @@ export function simulateFleet(workload: Workload, fleet: FleetSpec, opts: SimOpt
           hint: 'simulate the allocation the planner returned',
         },
       );
-    weight[id] = 1 / fleet.capacity[t]![b]!;
-    best.outstanding += weight[id]!;
+    typeOf[id] = t;
+    best.assigned += 1 / fleet.capacity[t]![b]!;
+    advance(best, now);
     best.served++;
     best.engine.submit(req);
   }
@@ -121,11 +129,14 @@ export function simulateFleet(workload: Workload, fleet: FleetSpec, opts: SimOpt
     types: fleet.types.map((ty, t) => {
       const mine = gpus.filter((g) => g.type === t);
       const busy = mine.reduce((a, g) => a + g.engine.busyTime, 0);
+      const own = evaluateSlo(measured.filter((r) => typeOf[r.id] === t).map(latencyOf), workload.slo);
       return {
         name: ty.name,
         count: ty.count,
         requests: mine.reduce((a, g) => a + g.served, 0),
         utilization: mine.length ? busy / (mine.length * end) : 0,
+        attainment: own.attainment,
+        ttftP99Ms: own.ttftMs.p99,
       };
     }),
   };

@@ -80,3 +80,12 @@ test('model profiles: a bucket too long for the KV cache gets 0, faster GPUs get
   assert.ok(p.rates.L4![0]![0]! > 0);
   assert.ok(p.rates['H100-80G']![0]![0]! > p.rates.L4![0]![0]!);
 });
+
+test('on the example profile, short-context chat at 12 req/s is cheapest as a mix of GPU types', async () => {
+  const workload = { ...loadWorkload(join(EXAMPLES, 'chat.yaml')), rate: 12 };
+  const plan = await planAllocation(workload, catalog, profile);
+  assert.ok(plan.gpus.filter((g) => g.count > 0).length >= 2, JSON.stringify(plan.gpus));
+  assert.ok(plan.savingPercent! > 0, `saving ${plan.savingPercent}`);
+  const sim = simulateFleet(workload, fleetFromPlan(catalog, plan, capacity), { requests: 3000, seed: 5 });
+  assert.ok(sim.attainment >= 0.99 && sim.stable);
+});
