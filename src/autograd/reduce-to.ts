@@ -1,0 +1,16 @@
+import { sum } from '../ops/reduce.js';
+import { reshape } from '../ops/shape-ops.js';
+import type { Shape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** Sums a broadcast gradient back down to the shape of the operand that was broadcast. */
+export function reduceTo(g: Tensor, shape: Shape): Tensor {
+  if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
+  const lead = g.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.rank; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  if (axes.length === 0) return reshape(g, shape);
+  return reshape(sum(g, { axis: axes, keepDims: true }), shape);
+}
