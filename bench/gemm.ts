@@ -1,0 +1,186 @@
+/**
+ * GEMM throughput: Frugal's native f32 and int8 GEMM against the machine's measured FMA peak, a
+ * plain TypeScript loop, onnxruntime-node (MatMul / MatMulInteger), TensorFlow.js on WASM and
+ * numpy/OpenBLAS, side by side, at 1 and 2 threads. Shapes are M x N x K: cubes and the BERT-base
+ * layer shapes at 8 sequences of 128 tokens (M = 1024). Each figure is a median of ctx.reps runs.
+ * Ratio rows: frugal/peak, t2/t1, int8/f32 (GOP/s over GFLOP/s), frugal/onnxruntime, frugal/tfjs.
+ */
+import { availableParallelism } from 'node:os';
+import { loadNative, type NativeAddon } from '../src/backend/native/binding.js';
+import { Rng } from '../src/core/rng.js';
+import type { BenchContext } from './harness.js';
+import { timeMedian } from './harness.js';
+import { type NumpyResult, numpyMatmul } from './peers/numpy.js';
+import { loadOrt, ortMatmul } from './peers/onnxruntime.js';
+import { loadTfjsWasm, tfjsMatmul } from './peers/tfjs-wasm.js';
+
+type Shape = [m: number, n: number, k: number];
+const label = ([m, n, k]: Shape) => `${m}x${n}x${k}`;
+
+function randomF32(rng: Rng, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.uniform() * 2 - 1;
+  return out;
+}
+
+function randomI8(rng: Rng, n: number): Int8Array {
+  const out = new Int8Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.int(256) - 128;
+  return out;
+}
+
+/** The plain-TS oracle loop (i-p-j order, the fastest simple loop in JS). */
+function referenceGemm(
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+): void {
+  c.fill(0);
+  for (let i = 0; i < m; i++)
+    for (let p = 0; p < k; p++) {
+      const av = a[i * k + p]!;
+      const row = i * n;
+      const brow = p * n;
+      for (let j = 0; j < n; j++) c[row + j]! += av * b[brow + j]!;
+    }
+}
+
+async function errorMessage<T>(p: Promise<T>): Promise<T | string> {
+  try {
+    return await p;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0]!;
+  }
+}
+
+export default async function gemm(ctx: BenchContext): Promise<void> {
+  const native = loadNative();
+  if (!native.available) {
+    ctx.note(`gemm: the native addon is unavailable (${native.reason}); nothing to measure.`);
+    return;
+  }
+  const addon: NativeAddon = native.addon;
+  const cubes = ctx.quick ? [128, 256, 512, 1024] : [128, 256, 512, 1024, 2048];
+  const shapes: Shape[] = [
+    ...cubes.map((s): Shape => [s, s, s]),
+    [1024, 768, 768],
+    [1024, 3072, 768],
+    [1024, 768, 3072],
+  ];
+  const threadCounts = [1, 2].filter((t) => t <= Math.max(2, availableParallelism()));
+  const info = addon.cpuInfo();
+  ctx.note(`cpu: ${info.features.join(' ')}; dispatch level ${info.level} (compiled up to ${info.compiled})`);
+
+  const ort = await errorMessage(loadOrt());
+  if (typeof ort === 'string') ctx.note(`onnxruntime-node skipped: ${ort}`);
+  const tfjs = await errorMessage(loadTfjsWasm(1));
+  if (typeof tfjs === 'string') ctx.note(`tfjs-wasm skipped: ${tfjs}`);
+  else
+    ctx.note(
+      `tfjs-wasm runs with ${tfjs.threads} thread(s) (fixed at backend init), compared at t${tfjs.threads}`,
+    );
+
+  const rows = new Map<string, number>();
+  const emit = (kind: 'f32' | 'i8', shape: Shape, t: number, impl: string, value: number) => {
+    const c = `${kind} ${label(shape)} t${t}`;
+    rows.set(`${c}|${impl}`, value);
+    ctx.emit({ case: c, impl, metric: 'throughput', value, unit: kind === 'f32' ? 'GFLOP/s' : 'GOP/s' });
+  };
+  const get = (kind: string, shape: Shape, t: number, impl: string) =>
+    rows.get(`${kind} ${label(shape)} t${t}|${impl}`);
+
+  const saved = addon.getThreads();
+  const rng = new Rng(1);
+  for (const t of threadCounts) {
+    addon.setThreads(t);
+    const peak = addon.fmaPeak(t, 300);
+    const numpy: NumpyResult = numpyMatmul(shapes, t, ctx.reps);
+    if (!numpy.ok && t === threadCounts[0]) ctx.note(`numpy skipped: ${numpy.reason}`);
+    for (const [si, shape] of shapes.entries()) {
+      const [m, n, k] = shape;
+      const ops = 2 * m * n * k;
+      const a = randomF32(rng, m * k);
+      const b = randomF32(rng, k * n);
+      const c = new Float32Array(m * n);
+      const f32 = await timeMedian(
+        () => addon.gemmF32(m, n, k, 1, a, 0, k, false, 0, b, 0, n, false, 0, c, 0, n, 0, 1, 0),
+        { reps: ctx.reps },
+      );
+      emit('f32', shape, t, 'frugal', ops / f32 / 1e9);
+      emit('f32', shape, t, 'peak', peak);
+      if (t === 1 && m <= 256) {
+        const ref = await timeMedian(() => referenceGemm(m, n, k, a, b, c), { reps: ctx.reps });
+        emit('f32', shape, t, 'frugal-reference', ops / ref / 1e9);
+      }
+      if (typeof ort !== 'string') {
+        const s = await ortMatmul(ort, 'f32', m, n, k, t, a, b);
+        emit(
+          'f32',
+          shape,
+          t,
+          'onnxruntime',
+          ops / (await timeMedian(() => s.run(), { reps: ctx.reps })) / 1e9,
+        );
+        await s.release();
+      }
+      if (typeof tfjs !== 'string' && tfjs.threads === t) {
+        const run = tfjsMatmul(tfjs.tf, m, n, k, a, b);
+        emit('f32', shape, t, 'tfjs-wasm', ops / (await timeMedian(run, { reps: ctx.reps })) / 1e9);
+      }
+      if (numpy.ok) emit('f32', shape, t, 'numpy', numpy.gflops[si]!);
+
+      const a8 = randomI8(rng, m * k);
+      const b8 = randomI8(rng, n * k);
+      const c32 = new Int32Array(m * n);
+      const i8 = await timeMedian(() => addon.gemmI8(m, n, k, a8, 0, b8, 0, c32, 0, null, null, null, 0), {
+        reps: ctx.reps,
+      });
+      emit('i8', shape, t, 'frugal', ops / i8 / 1e9);
+      if (typeof ort !== 'string') {
+        const s = await errorMessage(ortMatmul(ort, 'i8', m, n, k, t, a8, b8));
+        if (typeof s === 'string') ctx.note(`onnxruntime MatMulInteger skipped: ${s}`);
+        else {
+          emit(
+            'i8',
+            shape,
+            t,
+            'onnxruntime',
+            ops / (await timeMedian(() => s.run(), { reps: ctx.reps })) / 1e9,
+          );
+          await s.release();
+        }
+      }
+    }
+  }
+  addon.setThreads(saved);
+
+  const ratio = (name: string, impl: string, value: number | undefined) => {
+    if (value !== undefined && Number.isFinite(value))
+      ctx.emit({ case: `ratio ${name}`, impl, metric: 'ratio', value, unit: 'x' });
+  };
+  const div = (x?: number, y?: number) => (x !== undefined && y !== undefined ? x / y : undefined);
+  const big: Shape = [cubes.at(-1)!, cubes.at(-1)!, cubes.at(-1)!];
+  for (const s of cubes.filter((s) => s >= 512))
+    ratio(
+      'f32 frugal/peak t1 (target >= 0.85)',
+      label([s, s, s]),
+      div(get('f32', [s, s, s], 1, 'frugal'), get('f32', [s, s, s], 1, 'peak')),
+    );
+  ratio(
+    'f32 t2/t1 (target >= 1.8)',
+    label(big),
+    div(get('f32', big, 2, 'frugal'), get('f32', big, 1, 'frugal')),
+  );
+  for (const t of threadCounts)
+    for (const s of shapes) {
+      const tag = `${label(s)} t${t}`;
+      ratio('int8/f32 (target >= 1.8)', tag, div(get('i8', s, t, 'frugal'), get('f32', s, t, 'frugal')));
+      ratio('f32 frugal/onnxruntime', tag, div(get('f32', s, t, 'frugal'), get('f32', s, t, 'onnxruntime')));
+      ratio('i8 frugal/onnxruntime', tag, div(get('i8', s, t, 'frugal'), get('i8', s, t, 'onnxruntime')));
+      ratio('f32 frugal/tfjs-wasm', tag, div(get('f32', s, t, 'frugal'), get('f32', s, t, 'tfjs-wasm')));
+      ratio('f32 frugal/numpy', tag, div(get('f32', s, t, 'frugal'), get('f32', s, t, 'numpy')));
+    }
+}
