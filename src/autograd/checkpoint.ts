@@ -43,7 +43,7 @@ export function checkpoint(fn: (...xs: Variable[]) => Variable, ...inputs: Varia
         }),
       );
     } finally {
-      values.forEach((t) => t.dispose());
+      for (const t of values) t.dispose();
     }
     return refill;
   };
@@ -52,7 +52,7 @@ export function checkpoint(fn: (...xs: Variable[]) => Variable, ...inputs: Varia
     if (--pending > 0) return;
     if (boundary) boundary.forEach(discardSaved);
     boundary = undefined;
-    slots?.forEach((t) => t?.dispose());
+    for (const t of slots ?? []) t?.dispose();
   };
 
   const hooks: SavedTensorHooks = {

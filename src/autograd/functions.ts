@@ -25,13 +25,21 @@ function lift(a: VarLike, b: VarLike, op: string): [Variable, Variable, () => vo
   };
   const va = typeof a === 'number' ? toVar(a, b as Variable) : a;
   const vb = toVar(b, va);
-  return [va, vb, () => made.forEach((t) => t.dispose())];
+  return [
+    va,
+    vb,
+    () => {
+      for (const t of made) t.dispose();
+    },
+  ];
 }
+
+const BINARY = { add: ops.add, sub: ops.sub, mul: ops.mul, div: ops.div } as const;
 
 function binary(op: 'add' | 'sub' | 'mul' | 'div', a: VarLike, b: VarLike): Variable {
   const [va, vb, cleanup] = lift(a, b, op);
   try {
-    const out = ops[op](va.value, vb.value);
+    const out = BINARY[op](va.value, vb.value);
     const needsSaved = op === 'mul' || op === 'div';
     return record(op, out, [va, vb], {}, () => (needsSaved ? [va.value, vb.value] : []));
   } finally {
@@ -63,8 +71,20 @@ const UNARY_SAVES: Record<UnaryName, 'x' | 'y' | 'none'> = {
   silu: 'x',
 };
 
+const UNARY = {
+  neg: ops.neg,
+  exp: ops.exp,
+  log: ops.log,
+  sqrt: ops.sqrt,
+  rsqrt: ops.rsqrt,
+  tanh: ops.tanh,
+  sigmoid: ops.sigmoid,
+  relu: ops.relu,
+  silu: ops.silu,
+} as const;
+
 function unary(op: UnaryName, x: Variable): Variable {
-  const out = ops[op](x.value);
+  const out = UNARY[op](x.value);
   const saves = UNARY_SAVES[op];
   return record(op, out, [x], {}, () => (saves === 'x' ? [x.value] : saves === 'y' ? [out] : []));
 }

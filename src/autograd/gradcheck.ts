@@ -98,7 +98,7 @@ function analyticGrads(fn: (...xs: Variable[]) => Variable, inputs: readonly Ten
     }
     out.backward(w);
     const grads = vars.map((v) => (v.grad ? v.grad.toFlatArray() : new Array<number>(v.value.size).fill(0)));
-    vars.forEach((v) => v.zeroGrad());
+    for (const v of vars) v.zeroGrad();
     return { grads, weights };
   });
 }

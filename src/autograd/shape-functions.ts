@@ -97,7 +97,7 @@ export function where(cond: Tensor, a: VarLike, b: VarLike): Variable {
   try {
     return record('where', ops.where(cond, va.value, vb.value), [va, vb], {}, () => [cond]);
   } finally {
-    made.forEach((t) => t.dispose());
+    for (const t of made) t.dispose();
   }
 }
 
