@@ -170,6 +170,19 @@ export const CASES: Case[] = [
     },
   },
   {
+    name: 'matmul bf16',
+    native: true,
+    // bf16 keeps 8 bits of mantissa: results are rounded to bf16, so compare at 1e-2.
+    tol: 1e-2,
+    run: (s) => {
+      const rng = new Rng(s);
+      const [m, k, n] = dims(rng, 3);
+      const a = F.cast(F.randn([m!, k!], { seed: s }), 'bf16');
+      const b = F.cast(F.randn([n!, k!], { seed: s + 1 }), 'bf16');
+      return F.cast(F.matmul(a, b, { transB: true }), 'f32');
+    },
+  },
+  {
     name: 'quantized linear',
     native: true,
     tol: 1e-5,
