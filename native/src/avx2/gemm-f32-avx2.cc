@@ -26,7 +26,14 @@ void Micro(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, 
            int n) {
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  // Touch the C tile early so its lines arrive while the k loop runs.
+  for (int i = 0; i < m; i++) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 15), _MM_HINT_T0);
+  }
+#pragma GCC unroll 4
   for (int64_t p = 0; p < kc; p++) {
+    _mm_prefetch(reinterpret_cast<const char*>(ap + 48), _MM_HINT_T0);
     const __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
     __m256 a = _mm256_broadcast_ss(ap);
     c00 = _mm256_fmadd_ps(a, b0, c00);
