@@ -86,7 +86,7 @@ test('a missing addon file is reported as not built', () => {
     {
       encoding: 'utf8',
       cwd: packageRoot(),
-      env: { ...process.env, FRUGAL_NATIVE_PATH: '/nonexistent/frugal.node' },
+      env: { ...process.env, FRUGAL_NATIVE: '1', FRUGAL_NATIVE_PATH: '/nonexistent/frugal.node' },
     },
   );
   assert.equal(r.status, 0, r.stderr);
