@@ -110,7 +110,7 @@ Napi::Value Build(const Napi::CallbackInfo& info) {
 }
 
 // searchQuery(graph, queries, nq, opts, entries, allow, outIds, outDists, outStats: Float64Array(3), async)
-// opts: { k, L, walkers, syncSteps, warmupSteps, threads }. Unfilled result slots get id 0xffffffff.
+// opts: { k, L, walkers, syncSteps, warmupSteps, threads, entriesPerQuery }. Unfilled result slots get id 0xffffffff.
 Napi::Value Query(const Napi::CallbackInfo& info) {
   const Graph g = ParseGraph(info[0].As<Napi::Object>());
   const float* queries = Data<float>(info[1]);
@@ -124,7 +124,9 @@ Napi::Value Query(const Napi::CallbackInfo& info) {
   p.warmup_steps = U32(o, "warmupSteps", 0);
   const uint32_t threads = std::max<uint32_t>(1, U32(o, "threads", 1));
   const uint32_t* entries = Data<uint32_t>(info[4]);
-  const uint32_t n_entries = info[4].As<Napi::TypedArray>().ElementLength();
+  // entriesPerQuery > 0: query qi starts from entries[qi * E, (qi + 1) * E) (found by the levels above).
+  const uint32_t per_query = U32(o, "entriesPerQuery", 0);
+  const uint32_t n_entries = per_query > 0 ? per_query : info[4].As<Napi::TypedArray>().ElementLength();
   p.allow = Data<uint8_t>(info[5]);
   uint32_t* out_ids = Data<uint32_t>(info[6]);
   float* out_d = Data<float>(info[7]);
@@ -132,8 +134,9 @@ Napi::Value Query(const Napi::CallbackInfo& info) {
   auto one = [=](uint32_t qi, SearchStats& st) {
     ResultSet res;
     const float* q = queries + static_cast<size_t>(qi) * g.dim;
-    if (p.walkers > 1) SearchSpeedAnn(g, q, entries, n_entries, p, res, st);
-    else SearchBestFirst(g, q, entries, n_entries, p, res, st);
+    const uint32_t* e = per_query > 0 ? entries + static_cast<size_t>(qi) * per_query : entries;
+    if (p.walkers > 1) SearchSpeedAnn(g, q, e, n_entries, p, res, st);
+    else SearchBestFirst(g, q, e, n_entries, p, res, st);
     CandidateList& r = res.list();
     for (uint32_t i = 0; i < p.k; i++) {
       out_ids[static_cast<size_t>(qi) * p.k + i] = i < r.size() ? r[i].id : 0xffffffffu;

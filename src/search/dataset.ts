@@ -19,7 +19,7 @@ export interface ClusteredOptions {
 
 /** n points in `clusters` Gaussian blobs; queries come from the same distribution (another seed). */
 export function clusteredVectors(o: ClusteredOptions): Float32Array {
-  const clusters = o.clusters ?? Math.max(8, Math.round(Math.sqrt(o.n) / 4));
+  const clusters = o.clusters ?? 64;
   const spread = o.spread ?? 0.35;
   const centres = new Rng(o.seed === undefined ? 1 : 7919);
   const c = new Float32Array(clusters * o.dim);

@@ -15,14 +15,22 @@ export type Quantization = 'none' | 'int8';
 export type IdType = 'number' | 'bigint';
 export type Label = number | bigint;
 
+export type IndexKind = 'hnsw' | 'vamana';
+
 export interface IndexOptions {
   dim: number;
+  /**
+   * 'vamana': one pruned graph searched from its medoid. 'hnsw' (default): the same graph plus
+   * sparser levels above it (every 16th row, recursively), searched top-down to pick each
+   * query's start rows, which helps on clustered data.
+   */
+  kind?: IndexKind;
   metric?: Metric;
   /** Maximum out-degree R of the graph (default 32). */
   degree?: number;
   /** Candidate list size L during construction (default 64). */
   buildListSize?: number;
-  /** Pruning slack, >= 1; larger keeps longer edges (default 1.2; forced to 1 for ip). */
+  /** Pruning slack, >= 1; larger keeps more, longer edges (default 1.1; forced to 1 for ip). */
   alpha?: number;
   quantization?: Quantization;
   idType?: IdType;
@@ -58,6 +66,15 @@ function positiveInt(v: number, field: string, max = 1 << 30): number {
   return v;
 }
 
+const UPPER_MIN = 2048;
+const UPPER_RATIO = 16;
+
+/** Deterministic 1-in-UPPER_RATIO choice of rows for the level above `level`. */
+function sampledForUpper(row: number, level: number): boolean {
+  const h = Math.imul(row ^ Math.imul(level + 1, 0x9e3779b9), 0x85ebca6b);
+  return ((h ^ (h >>> 15)) >>> 0) % UPPER_RATIO === 0;
+}
+
 export class VectorIndex {
   readonly dim: number;
   readonly metric: Metric;
@@ -66,7 +83,12 @@ export class VectorIndex {
   readonly alpha: number;
   readonly quantization: Quantization;
   readonly idType: IdType;
+  readonly kind: IndexKind;
   threads: number;
+  /** The level above (HNSW-style), whose labels are rows of this level. */
+  private upper: VectorIndex | undefined;
+  private level = 0;
+  private upperSynced = 0;
   private readonly rng: Rng;
   private count = 0;
   private live = 0;
@@ -86,7 +108,7 @@ export class VectorIndex {
     this.metric = parseMetric(opts.metric ?? 'l2');
     this.degree = positiveInt(opts.degree ?? 32, 'degree', 1024);
     this.buildListSize = positiveInt(opts.buildListSize ?? 64, 'buildListSize', 1 << 16);
-    this.alpha = this.metric === 'ip' ? 1 : (opts.alpha ?? 1.2);
+    this.alpha = this.metric === 'ip' ? 1 : (opts.alpha ?? 1.1);
     if (!(this.alpha >= 1 && this.alpha <= 4))
       throw new FrugalError('E_ARG', `alpha must be in [1, 4], got ${opts.alpha}`, { field: 'alpha' });
     this.quantization = opts.quantization ?? 'none';
@@ -96,6 +118,12 @@ export class VectorIndex {
         hint: 'use none or int8',
       });
     this.idType = opts.idType ?? 'number';
+    this.kind = opts.kind ?? 'hnsw';
+    if (this.kind !== 'hnsw' && this.kind !== 'vamana')
+      throw new FrugalError('E_ARG', `unknown index kind "${this.kind}"`, {
+        field: 'kind',
+        hint: 'use hnsw or vamana',
+      });
     this.threads = positiveInt(
       opts.threads ?? searchNative()?.searchIsa().hardwareThreads ?? 1,
       'threads',
@@ -161,6 +189,7 @@ export class VectorIndex {
       else buildInsert(this.graph(), part, this.entry, this.buildListSize, this.alpha);
       opts.onProgress?.(i + part.length, order.length);
     }
+    this.syncUpper();
   }
 
   /** Like {@link add}, but the graph work runs off the event loop. */
@@ -183,6 +212,43 @@ export class VectorIndex {
       );
       opts.onProgress?.(i + part.length, order.length);
     }
+    this.syncUpper();
+  }
+
+  /** The level above this one, if the index is HNSW-style and large enough to have one. */
+  get upperLevel(): VectorIndex | undefined {
+    return this.upper;
+  }
+
+  /**
+   * Keeps the level above in step: it holds the rows whose hash picks them (1 in 16), labelled by
+   * their row here, and exists once this level has UPPER_MIN rows.
+   */
+  private syncUpper(): void {
+    if (this.kind !== 'hnsw' || this.count < UPPER_MIN) return;
+    const from = this.upper ? this.upperSynced : 0;
+    if (!this.upper) {
+      this.upper = new VectorIndex({
+        dim: this.dim,
+        metric: this.metric,
+        degree: this.degree,
+        buildListSize: this.buildListSize,
+        alpha: this.alpha,
+        quantization: this.quantization,
+        threads: this.threads,
+      });
+      this.upper.level = this.level + 1;
+    }
+    const rows: number[] = [];
+    for (let r = from; r < this.count; r++) if (sampledForUpper(r, this.level)) rows.push(r);
+    this.upperSynced = this.count;
+    if (rows.length === 0) return;
+    const vecs = new Float32Array(rows.length * this.dim);
+    const tmp = new Float32Array(this.dim);
+    rows.forEach((r, i) => {
+      vecs.set(this.rowVector(r, tmp), i * this.dim);
+    });
+    this.upper.add(vecs, { labels: rows });
   }
 
   /** Marks the vector with `label` deleted: still traversed, never returned. Returns false if absent. */
@@ -242,6 +308,7 @@ export class VectorIndex {
         alpha: this.alpha,
         quantization: this.quantization,
         idType: this.idType,
+        kind: this.kind,
       },
       count: n,
       entry: this.entry,
@@ -275,6 +342,7 @@ export class VectorIndex {
         idx.live++;
       }
     }
+    idx.syncUpper();
     return idx;
   }
 
@@ -283,6 +351,8 @@ export class VectorIndex {
     this.live = 0;
     this.entry = -1;
     this.rowOf.clear();
+    this.upper = undefined;
+    this.upperSynced = 0;
   }
 
   private prepareQueries(queries: Float32Array): Float32Array {

@@ -26,6 +26,8 @@ export interface NativeQueryOptions {
   syncSteps: number;
   warmupSteps: number;
   threads: number;
+  /** > 0: `entries` holds this many start rows per query instead of one shared list. */
+  entriesPerQuery: number;
 }
 
 export interface SearchNative {

@@ -45,12 +45,17 @@ export interface SearchResult {
   stats: SearchStats;
 }
 
+/** Start rows per query taken from the level above, and that level's list size. */
+const UPPER_K = 4;
+const UPPER_L = 16;
+
 interface Plan {
   nq: number;
   k: number;
   native: NativeQueryOptions;
   allow: Uint8Array | null;
   exactRows: Uint32Array | null;
+  entries: Uint32Array;
 }
 
 function intOpt(v: number | undefined, fallback: number, field: string, min: number): number {
@@ -70,6 +75,7 @@ function plan(index: VectorIndex, queries: Float32Array, opts: SearchOptions): P
     syncSteps: intOpt(opts.syncSteps, 8, 'syncSteps', 1),
     warmupSteps: intOpt(opts.warmupSteps, 0, 'warmupSteps', 0),
     threads: intOpt(opts.threads, 1, 'threads', 1),
+    entriesPerQuery: 0,
   };
   if (index.size === 0)
     throw new FrugalError('E_ARG', 'the index is empty', { op: 'search', hint: 'add vectors first' });
@@ -82,7 +88,28 @@ function plan(index: VectorIndex, queries: Float32Array, opts: SearchOptions): P
     const exactBelow = opts.exactBelow ?? 0.02;
     if (rows.length < exactBelow * index.size || rows.length <= k) exactRows = Uint32Array.from(rows);
   }
-  return { nq: queries.length / index.dim, k, native, allow, exactRows };
+  const nq = queries.length / index.dim;
+  const entries = exactRows ? new Uint32Array(0) : startRows(index, queries, nq, native);
+  return { nq, k, native, allow, exactRows, entries };
+}
+
+/** HNSW-style descent: each query starts from its nearest rows in the level above, else the medoid. */
+function startRows(
+  index: VectorIndex,
+  queries: Float32Array,
+  nq: number,
+  opts: NativeQueryOptions,
+): Uint32Array {
+  const up = index.upperLevel;
+  if (!up || up.size === 0) return Uint32Array.of(index.entryPoint);
+  const r = runSearch(up, queries, { k: UPPER_K, listSize: UPPER_L, threads: opts.threads });
+  const entries = new Uint32Array(nq * UPPER_K);
+  for (let i = 0; i < entries.length; i++) {
+    const label = Number(r.labels[i]);
+    entries[i] = Number.isNaN(label) ? index.entryPoint : label;
+  }
+  opts.entriesPerQuery = UPPER_K;
+  return entries;
 }
 
 function filterMask(index: VectorIndex, filter: NonNullable<SearchOptions['filter']>): Uint8Array {
@@ -126,8 +153,9 @@ function fillLabels(index: VectorIndex, r: SearchResult): SearchResult {
 
 function referenceSearch(index: VectorIndex, queries: Float32Array, p: Plan, r: SearchResult): void {
   const g = index.graph();
-  const entries = [index.entryPoint];
+  const per = p.native.entriesPerQuery;
   for (let q = 0; q < p.nq; q++) {
+    const entries = per > 0 ? p.entries.subarray(q * per, (q + 1) * per) : p.entries;
     let hits: Hit[];
     if (p.exactRows) hits = exact(g, queries, q * index.dim, p.k, p.exactRows, p.allow);
     else {
@@ -167,18 +195,7 @@ export function runSearch(index: VectorIndex, queries: Float32Array, opts: Searc
     return fillLabels(index, r);
   }
   const stats = new Float64Array(3);
-  native.searchQuery(
-    g,
-    queries,
-    p.nq,
-    p.native,
-    Uint32Array.of(index.entryPoint),
-    p.allow,
-    r.rows,
-    r.distances,
-    stats,
-    false,
-  );
+  native.searchQuery(g, queries, p.nq, p.native, p.entries, p.allow, r.rows, r.distances, stats, false);
   r.stats.expansions = stats[0]!;
   r.stats.distances = stats[1]!;
   r.stats.rounds = stats[2]!;
@@ -211,18 +228,7 @@ export async function runSearchAsync(
     return fillLabels(index, r);
   }
   const stats = new Float64Array(3);
-  await native.searchQuery(
-    g,
-    queries,
-    p.nq,
-    p.native,
-    Uint32Array.of(index.entryPoint),
-    p.allow,
-    r.rows,
-    r.distances,
-    stats,
-    true,
-  );
+  await native.searchQuery(g, queries, p.nq, p.native, p.entries, p.allow, r.rows, r.distances, stats, true);
   r.stats.expansions = stats[0]!;
   r.stats.distances = stats[1]!;
   r.stats.rounds = stats[2]!;

@@ -1,0 +1,194 @@
+/**
+ * `npm run bench -- ann [--quick] [--n=100000] [--dim=128] [--queries=1000] [--plot=out/ann.svg]`
+ *
+ * Vector search in the ann-benchmarks manner, Frugal beside hnswlib-node and usearch on the same
+ * seeded clustered data in one run: build time and memory, recall@10 (distance tolerance 1e-3) vs
+ * single-query QPS curves (plotted), and single-query latency at recall@10 = 0.90 / 0.95 / 0.99 —
+ * `frugal` (best-first), `hnswlib-node`, `usearch` on one thread, `frugal-speedann` with two walkers
+ * (two threads) on one query. Each setting is the smallest list size / ef reaching the target.
+ */
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { writeLinePlotSvg } from '../src/core/plot.js';
+import { clusteredVectors, groundTruth, recallAtK } from '../src/search/dataset.js';
+import { VectorIndex } from '../src/search/graph-index.js';
+import { searchNativeStatus } from '../src/search/native.js';
+import { type BenchContext, median, percentile } from './harness.js';
+
+interface Searcher {
+  impl: string;
+  threads: number;
+  /** Searches one query (row q) with knob `ef`; returns its k distances (squared L2). */
+  search(q: number, ef: number, out: Float32Array): void;
+}
+
+interface Point {
+  impl: string;
+  threads: number;
+  ef: number;
+  recall: number;
+  qps: number;
+  latencies: number[];
+}
+
+const K = 10;
+const KNOBS = [10, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 160, 200, 256, 320];
+const TARGETS = [0.9, 0.95, 0.99];
+
+function arg(args: readonly string[], name: string, fallback: string): string {
+  const hit = args.find((a) => a.startsWith(`--${name}=`));
+  return hit ? hit.slice(name.length + 3) : fallback;
+}
+
+function rssMb(): number {
+  return process.memoryUsage().rss / 2 ** 20;
+}
+
+type HnswIndex = {
+  initIndex(o: { maxElements: number; m: number; efConstruction: number; randomSeed: number }): void;
+  addPoint(p: number[], label: number): void;
+  setEf(ef: number): void;
+  searchKnn(q: number[], k: number): { distances: number[]; neighbors: number[] };
+};
+type UsearchIndex = {
+  add(keys: BigUint64Array, vectors: Float32Array, threads?: number): void;
+  search(v: Float32Array, k: number, threads: number): { distances: Float32Array };
+  save(path: string): void;
+  view(path: string): void;
+};
+
+export default async function ann(ctx: BenchContext): Promise<void> {
+  const n = Number(arg(ctx.args, 'n', ctx.quick ? '20000' : '100000'));
+  const dim = Number(arg(ctx.args, 'dim', '128'));
+  const nq = Number(arg(ctx.args, 'queries', ctx.quick ? '300' : '1000'));
+  const plotPath = arg(ctx.args, 'plot', 'out/ann-recall-qps.svg');
+  const name = `clustered-${n >= 1e6 ? `${n / 1e6}m` : `${n / 1e3}k`}-${dim}`;
+  const require = createRequire(import.meta.url);
+  ctx.note(
+    `${name}: ${n} x ${dim} clustered vectors, ${nq} queries, k=${K}; frugal search: ${searchNativeStatus()}`,
+  );
+
+  const data = clusteredVectors({ n, dim, seed: 0 });
+  const queries = clusteredVectors({ n: nq, dim, seed: 1 });
+  const truth = groundTruth(data, queries, dim, K, 'l2', 2);
+  const qArrays = Array.from({ length: nq }, (_, q) => Array.from(queries.subarray(q * dim, (q + 1) * dim)));
+  const qViews = Array.from({ length: nq }, (_, q) => queries.subarray(q * dim, (q + 1) * dim));
+  const build = (impl: string, seconds: number, mb: number) => {
+    ctx.emit({ case: `${name} build`, impl, metric: 'build_s', value: seconds, unit: 's' });
+    ctx.emit({ case: `${name} build`, impl, metric: 'memory_mb', value: mb, unit: 'MB' });
+  };
+
+  // Frugal: R=32, L=100 build on all threads.
+  let rss = rssMb();
+  let t0 = performance.now();
+  const idx = new VectorIndex({ dim, degree: 32, buildListSize: 100, threads: 2 });
+  idx.add(data);
+  build('frugal', (performance.now() - t0) / 1000, rssMb() - rss);
+  const frugal = (walkers: number): Searcher => ({
+    impl: walkers > 1 ? 'frugal-speedann' : 'frugal',
+    threads: walkers,
+    search(q, ef, out) {
+      out.set(idx.search(qViews[q]!, { k: K, listSize: Math.max(ef, K), walkers }).distances);
+    },
+  });
+
+  // hnswlib-node: M=16, efConstruction=200 (its own single-threaded addPoint).
+  const { HierarchicalNSW } = require('hnswlib-node') as {
+    HierarchicalNSW: new (s: string, d: number) => HnswIndex;
+  };
+  rss = rssMb();
+  t0 = performance.now();
+  const hnsw = new HierarchicalNSW('l2', dim);
+  hnsw.initIndex({ maxElements: n, m: 16, efConstruction: 200, randomSeed: 100 });
+  for (let i = 0; i < n; i++) hnsw.addPoint(Array.from(data.subarray(i * dim, (i + 1) * dim)), i);
+  build('hnswlib-node', (performance.now() - t0) / 1000, rssMb() - rss);
+  const hnswSearcher: Searcher = {
+    impl: 'hnswlib-node',
+    threads: 1,
+    search(q, ef, out) {
+      hnsw.setEf(Math.max(ef, K));
+      out.set(hnsw.searchKnn(qArrays[q]!, K).distances);
+    },
+  };
+
+  // usearch: connectivity 16, expansion_add 128, on 2 threads; expansion_search is fixed per
+  // Index object, so each knob re-opens the saved index as a memory-mapped view.
+  const usearch = require('usearch') as { Index: new (c: Record<string, unknown>) => UsearchIndex };
+  const cfg = { dimensions: dim, metric: 'l2sq', connectivity: 16, expansion_add: 128 };
+  rss = rssMb();
+  t0 = performance.now();
+  const us = new usearch.Index({ ...cfg, expansion_search: 64 });
+  us.add(
+    BigUint64Array.from({ length: n }, (_, i) => BigInt(i)),
+    data,
+    2,
+  );
+  build('usearch', (performance.now() - t0) / 1000, rssMb() - rss);
+  const usPath = `out/usearch-${name}-${process.pid}.usearch`;
+  const { mkdirSync, rmSync } = await import('node:fs');
+  mkdirSync('out', { recursive: true });
+  us.save(usPath);
+  const views = new Map<number, UsearchIndex>();
+  const usSearcher: Searcher = {
+    impl: 'usearch',
+    threads: 1,
+    search(q, ef, out) {
+      let v = views.get(ef);
+      if (!v) {
+        v = new usearch.Index({ ...cfg, expansion_search: Math.max(ef, K) });
+        v.view(usPath);
+        views.set(ef, v);
+      }
+      out.set(v.search(qViews[q]!, K, 1).distances);
+    },
+  };
+
+  const points: Point[] = [];
+  for (const s of [frugal(1), frugal(2), hnswSearcher, usSearcher]) {
+    for (const ef of KNOBS) {
+      const dists = new Float32Array(nq * K);
+      const out = new Float32Array(K);
+      for (let q = 0; q < Math.min(nq, 50); q++) s.search(q, ef, out);
+      const lat: number[] = [];
+      const start = performance.now();
+      for (let q = 0; q < nq; q++) {
+        const t = performance.now();
+        s.search(q, ef, out);
+        lat.push(performance.now() - t);
+        dists.set(out, q * K);
+      }
+      const total = (performance.now() - start) / 1000;
+      const recall = recallAtK(dists, K, truth);
+      points.push({ impl: s.impl, threads: s.threads, ef, recall, qps: nq / total, latencies: lat });
+      if (recall >= 0.999) break;
+    }
+  }
+  rmSync(usPath, { force: true });
+
+  for (const target of TARGETS) {
+    for (const impl of ['frugal', 'frugal-speedann', 'hnswlib-node', 'usearch']) {
+      const p = points.find((x) => x.impl === impl && x.recall >= target);
+      if (!p) {
+        ctx.note(`${impl} never reached recall@10=${target}`);
+        continue;
+      }
+      const c = `${name} recall@10=${target} t${p.threads}`;
+      ctx.emit({ case: c, impl, metric: 'qps', value: p.qps, unit: 'q/s' });
+      ctx.emit({ case: c, impl, metric: 'latency_ms', value: median(p.latencies), unit: 'ms' });
+      ctx.emit({ case: c, impl, metric: 'latency_p99_ms', value: percentile(p.latencies, 99), unit: 'ms' });
+      ctx.note(`${c} ${impl}: L/ef=${p.ef} recall=${p.recall.toFixed(4)}`);
+    }
+  }
+  for (const p of points)
+    ctx.note(
+      `curve ${p.impl} t${p.threads} ef=${p.ef} recall=${p.recall.toFixed(4)} qps=${p.qps.toFixed(0)} p50=${median(p.latencies).toFixed(4)}ms`,
+    );
+  await writeLinePlotSvg(plotPath, {
+    title: `${name}: recall@10 vs queries per second (single query at a time)`,
+    x: { field: 'recall', title: 'recall@10' },
+    y: { field: 'qps', title: 'queries per second', log: true },
+    series: 'impl',
+    rows: points.map((p) => ({ impl: `${p.impl} t${p.threads}`, recall: p.recall, qps: p.qps })),
+  });
+  ctx.note(`plot: ${plotPath}`);
+}
