@@ -108,7 +108,9 @@ describe('tape', () => {
     const compressed = run(true);
     // matmul saves x and w, sigmoid saves its output.
     assert.deepEqual(packed, [12, 16, 12]);
-    compressed.forEach((g, i) => assert.ok(Math.abs(g - exact[i]!) < 0.02 * (1 + Math.abs(exact[i]!))));
+    for (const [i, g] of compressed.entries()) {
+      assert.ok(Math.abs(g - exact[i]!) < 0.02 * (1 + Math.abs(exact[i]!)));
+    }
     assert.notDeepEqual(compressed, exact);
   });
 

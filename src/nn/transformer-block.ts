@@ -1,0 +1,53 @@
+/** Pre-norm transformer block: h = x + attn(norm1(x)); out = h + mlp(norm2(h)). x is [B, T, C]. */
+import * as A from '../autograd/index.js';
+import type { Variable } from '../autograd/variable.js';
+import { type AttentionCall, MultiHeadAttention } from './attention.js';
+import { Dropout } from './dropout.js';
+import { type InitOptions, resolveRng } from './init.js';
+import { MLP, type MlpActivation } from './mlp.js';
+import { Module } from './module.js';
+import { LayerNorm, RMSNorm } from './norm.js';
+
+export interface TransformerBlockOptions extends InitOptions {
+  /** 'layer' (BERT/GPT-2) or 'rms' (Llama). */
+  norm?: 'layer' | 'rms';
+  mlp?: MlpActivation;
+  /** Hidden width of the MLP (default 4·dim). */
+  hidden?: number;
+  /** Dropout on each residual branch (default 0). */
+  dropout?: number;
+  /** Biases in attention projections (default true for layer norm, false for rms). */
+  bias?: boolean;
+}
+
+export class TransformerBlock extends Module {
+  readonly norm1: LayerNorm | RMSNorm;
+  readonly attn: MultiHeadAttention;
+  readonly norm2: LayerNorm | RMSNorm;
+  readonly mlp: MLP;
+  readonly drop: Dropout;
+
+  constructor(
+    readonly dim: number,
+    readonly heads: number,
+    opts: TransformerBlockOptions = {},
+  ) {
+    super();
+    const rng = resolveRng(opts);
+    const norm = opts.norm ?? 'layer';
+    const makeNorm = () => (norm === 'layer' ? new LayerNorm(dim) : new RMSNorm(dim));
+    this.norm1 = this.addModule('norm1', makeNorm());
+    this.attn = this.addModule(
+      'attn',
+      new MultiHeadAttention(dim, heads, { rng, bias: opts.bias ?? norm === 'layer' }),
+    );
+    this.norm2 = this.addModule('norm2', makeNorm());
+    this.mlp = this.addModule('mlp', new MLP(dim, opts.hidden ?? 4 * dim, opts.mlp ?? 'gelu', { rng }));
+    this.drop = this.addModule('drop', new Dropout(opts.dropout ?? 0, { rng }));
+  }
+
+  forward(x: Variable, call: AttentionCall = {}): Variable {
+    const h = A.add(x, this.drop.forward(this.attn.forward(this.norm1.forward(x), call)));
+    return A.add(h, this.drop.forward(this.mlp.forward(this.norm2.forward(h))));
+  }
+}
