@@ -59,8 +59,9 @@ test('thread pool: FRUGAL_THREADS at load, setThreads/getThreads, bad counts rej
 
 test('fmaPeak measures a positive rate and rejects bad durations', (t) => {
   if (!native.available) return t.skip(native.reason);
-  assert.ok(native.addon.fmaPeak(1, 5) > 0);
-  assert.throws(() => native.addon.fmaPeak(1, 0), /milliseconds must be in/);
+  const addon = native.addon;
+  assert.ok(addon.fmaPeak(1, 5) > 0);
+  assert.throws(() => addon.fmaPeak(1, 0), /milliseconds must be in/);
 });
 
 test('FRUGAL_NATIVE=0 makes the addon unavailable with a reason', () => {
