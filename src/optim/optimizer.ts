@@ -1,0 +1,85 @@
+/**
+ * The optimizer base: walks parameters that have a gradient and updates their f32 storage in
+ * place. Updates run in TypeScript over typed arrays (native optimizer kernels are not written
+ * yet). Frozen parameters and parameters without a gradient are skipped.
+ */
+import type { Variable } from '../autograd/variable.js';
+import { FrugalError } from '../core/errors.js';
+
+/** lr for a given (0-based) step; see schedule.ts. */
+export type LrSchedule = (step: number) => number;
+
+export interface OptimizerOptions {
+  lr: number;
+  weightDecay?: number;
+  /** When set, lr is taken from it before every step. */
+  schedule?: LrSchedule;
+}
+
+export abstract class Optimizer {
+  lr: number;
+  readonly weightDecay: number;
+  /** Steps taken so far. */
+  stepCount = 0;
+  readonly params: Variable[];
+  private readonly schedule: LrSchedule | undefined;
+  private readonly state = new Map<Variable, Float32Array[]>();
+
+  constructor(params: readonly Variable[], opts: OptimizerOptions, name: string) {
+    if (!(opts.lr >= 0) || !Number.isFinite(opts.lr)) {
+      throw new FrugalError('E_ARG', `lr must be a finite number >= 0, got ${opts.lr}`, {
+        op: name,
+        field: 'lr',
+      });
+    }
+    const wd = opts.weightDecay ?? 0;
+    if (!(wd >= 0)) {
+      throw new FrugalError('E_ARG', `weightDecay must be >= 0, got ${wd}`, {
+        op: name,
+        field: 'weightDecay',
+      });
+    }
+    for (const p of params) {
+      if (p.dtype !== 'f32' || !p.value.isContiguous) {
+        throw new FrugalError('E_DTYPE', `parameter ${p.name ?? ''} must be a contiguous f32 tensor`, {
+          op: name,
+          shapes: [p.shape],
+          field: p.name,
+          hint: 'optimizers update f32 master weights; keep low-precision copies separately',
+        });
+      }
+    }
+    this.params = [...params];
+    this.lr = opts.lr;
+    this.weightDecay = wd;
+    this.schedule = opts.schedule;
+  }
+
+  /** One update of every parameter that has a gradient. */
+  step(): void {
+    if (this.schedule) this.lr = this.schedule(this.stepCount);
+    this.stepCount++;
+    for (const p of this.params) {
+      if (!p.requiresGrad || !p.grad) continue;
+      const v = p.value;
+      const g = p.grad;
+      const data = (v.data as Float32Array).subarray(v.offset, v.offset + v.size);
+      const grad = (g.data as Float32Array).subarray(g.offset, g.offset + g.size);
+      let st = this.state.get(p);
+      if (!st) {
+        st = Array.from({ length: this.stateSlots }, () => new Float32Array(v.size));
+        this.state.set(p, st);
+      }
+      this.update(data, grad, st);
+    }
+  }
+
+  zeroGrad(): void {
+    for (const p of this.params) p.zeroGrad();
+  }
+
+  /** Per-parameter state buffers (momentum, second moments, ...), zero-initialized. */
+  protected abstract readonly stateSlots: number;
+
+  protected abstract update(param: Float32Array, grad: Float32Array, state: Float32Array[]): void;
+}
