@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerDemo } from './demo.js';
 import { register as registerDoctor } from './doctor.js';
+import { register as registerIndex } from './index-cmd.js';
 import { register as registerPlan } from './plan.js';
 import { register as registerSafim } from './safim.js';
 
@@ -8,6 +9,7 @@ import { register as registerSafim } from './safim.js';
 export function registerCommands(program: Command): void {
   registerDemo(program);
   registerDoctor(program);
+  registerIndex(program);
   registerPlan(program);
   registerSafim(program);
 }
