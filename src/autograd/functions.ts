@@ -11,20 +11,22 @@ import { record, Variable } from './variable.js';
 
 export type VarLike = Variable | number;
 
+/** A plain number as a scalar constant of `like`'s dtype; the caller disposes `made` after use. */
+export function liftScalar(x: VarLike, like: Variable, made: Tensor[]): Variable {
+  if (typeof x !== 'number') return x;
+  const t = full([], x, like.dtype);
+  made.push(t);
+  return new Variable(t);
+}
+
 /** Lifts plain numbers to scalar constants of the other operand's dtype; returns a cleanup. */
 function lift(a: VarLike, b: VarLike, op: string): [Variable, Variable, () => void] {
   if (typeof a === 'number' && typeof b === 'number') {
     throw new FrugalError('E_ARG', 'at least one operand must be a Variable', { op });
   }
   const made: Tensor[] = [];
-  const toVar = (x: VarLike, other: Variable): Variable => {
-    if (typeof x !== 'number') return x;
-    const t = full([], x, other.dtype);
-    made.push(t);
-    return new Variable(t);
-  };
-  const va = typeof a === 'number' ? toVar(a, b as Variable) : a;
-  const vb = toVar(b, va);
+  const va = liftScalar(a, b as Variable, made);
+  const vb = liftScalar(b, va, made);
   return [
     va,
     vb,

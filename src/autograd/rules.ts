@@ -142,7 +142,7 @@ export const VJP_RULES: { [K in DiffOp]: VjpRule<K> } = {
     const out = zeros(s!, g.dtype);
     if (count === 0) return [out];
     const idx = arange(start, start + count * step, step, 'i32');
-    return [scatterAdd(out, idx, reshape(g, g.shape), axis)];
+    return [scatterAdd(out, idx, g, axis)];
   },
   concat: ({ g, attrs: { axis, sizes } }) => {
     let start = 0;

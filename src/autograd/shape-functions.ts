@@ -6,8 +6,8 @@ import { tidy } from '../tensor/scope.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { forEachOffset } from '../tensor/tensor.js';
-import type { VarLike } from './functions.js';
-import { record, Variable } from './variable.js';
+import { liftScalar, type VarLike } from './functions.js';
+import { record, type Variable } from './variable.js';
 
 export function reshape(x: Variable, shape: readonly number[]): Variable {
   return record('reshape', ops.reshape(x.value, shape), [x], {}, () => []);
@@ -84,16 +84,12 @@ export function embedding(table: Variable, ids: Tensor): Variable {
 
 /** cond ? a : b (cond is a bool tensor, not differentiable); gradients flow to a and b. */
 export function where(cond: Tensor, a: VarLike, b: VarLike): Variable {
-  const ref = typeof a === 'number' ? (b as Variable) : a;
+  if (typeof a === 'number' && typeof b === 'number') {
+    throw new FrugalError('E_ARG', 'at least one of a, b must be a Variable', { op: 'where' });
+  }
   const made: Tensor[] = [];
-  const toVar = (x: VarLike) => {
-    if (typeof x !== 'number') return x;
-    const t = ops.full([], x, ref.dtype);
-    made.push(t);
-    return new Variable(t);
-  };
-  const va = toVar(a);
-  const vb = toVar(b);
+  const va = liftScalar(a, typeof a === 'number' ? (b as Variable) : a, made);
+  const vb = liftScalar(b, va, made);
   try {
     return record('where', ops.where(cond, va.value, vb.value), [va, vb], {}, () => [cond]);
   } finally {

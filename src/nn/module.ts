@@ -5,7 +5,7 @@
 
 import { param, type Variable } from '../autograd/variable.js';
 import { FrugalError } from '../core/errors.js';
-import { contiguous } from '../ops/shape-ops.js';
+import { cast } from '../ops/elementwise.js';
 import { keep } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -147,10 +147,8 @@ export abstract class Module {
       updates.push([p, t]);
     }
     for (const [p, t] of updates) {
-      const copy = Tensor.empty(t.dtype, t.shape, op);
-      const c = contiguous(t);
-      copy.data.set(c.data.subarray(c.offset, c.offset + c.size) as never);
-      c.dispose();
+      // A copy, not a shared view: optimizers update parameters in place.
+      const copy = cast(t, t.dtype);
       p.value.dispose();
       p.value = keep(copy);
       p.zeroGrad();

@@ -78,7 +78,9 @@ describe('training a tiny MLP', () => {
       const yv = y.toFlatArray();
       const acc = pred.filter((p, i) => p === yv[i]).length / yv.length;
       assert.ok(acc >= 0.95, `${label}: accuracy ${acc}`);
-      t.diagnostic(`${label}: loss ${first.toFixed(4)} -> ${last.toFixed(4)}, accuracy ${acc}`);
+      t.diagnostic(
+        `${label}: loss ${first.toFixed(4)} -> ${last.toExponential(3)} (step 10: ${losses[10]!.toFixed(4)}), accuracy ${acc}`,
+      );
       model.dispose();
       x.dispose();
       y.dispose();
