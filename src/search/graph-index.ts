@@ -324,7 +324,7 @@ export class VectorIndex {
   }
 
   /** Rebuilds an index from saved parts without copying the arrays. */
-  static fromParts(p: IndexParts, threads?: number): VectorIndex {
+  static fromParts(p: IndexParts, threads?: number, upper?: VectorIndex): VectorIndex {
     const idx = new VectorIndex({ ...p.options, threads });
     idx.count = p.count;
     idx.entry = p.entry;
@@ -342,8 +342,18 @@ export class VectorIndex {
         idx.live++;
       }
     }
-    idx.syncUpper();
+    // A saved level above is reused; an older or foreign file gets it rebuilt here.
+    if (upper) {
+      idx.upper = upper;
+      upper.setLevel(1);
+      idx.upperSynced = p.count;
+    } else idx.syncUpper();
     return idx;
+  }
+
+  private setLevel(level: number): void {
+    this.level = level;
+    this.upper?.setLevel(level + 1);
   }
 
   private reset(): void {

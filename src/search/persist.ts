@@ -13,7 +13,7 @@ const MAGIC = 'FRGLIDX1';
 const TRAILER = 'FEND';
 const VERSION = 1;
 
-type Section = Exclude<keyof IndexParts, 'options' | 'count' | 'entry'>;
+type Section = Exclude<keyof IndexParts, 'options' | 'count' | 'entry'> | 'upper';
 const SECTIONS = [
   'vectors',
   'codes',
@@ -23,6 +23,7 @@ const SECTIONS = [
   'degrees',
   'deleted',
   'labels',
+  'upper',
 ] as const satisfies readonly Section[];
 type ArrayKind = 'f32' | 'i8' | 'u32' | 'u8' | 'f64' | 'i64';
 
@@ -53,8 +54,10 @@ const align8 = (x: number) => (x + 7) & ~7;
 /** Serializes an index to bytes (see the file comment for the layout). */
 export function encodeIndex(index: VectorIndex): Uint8Array {
   const parts = index.parts();
+  const up = index.upperLevel;
+  const all = { ...parts, upper: up ? encodeIndex(up) : undefined };
   const arrays = SECTIONS.flatMap((name) => {
-    const a = parts[name];
+    const a = all[name];
     return a === undefined ? [] : [{ name, a }];
   });
   const header: Header = {
@@ -141,7 +144,7 @@ export function decodeIndex(bytes: Uint8Array, file = '<bytes>', threads?: numbe
   }
   const n = header.count;
   const o = header.options;
-  const need = (name: Section, len: number) => {
+  const need = (name: Exclude<Section, 'upper'>, len: number) => {
     const a = parts[name];
     if (a === undefined || a.length !== len) throw corrupt(file, `section ${name} has the wrong length`);
   };
@@ -154,7 +157,9 @@ export function decodeIndex(bytes: Uint8Array, file = '<bytes>', threads?: numbe
     need('scales', n);
     need('norms', n);
   } else need('vectors', n * o.dim);
-  const idx = VectorIndex.fromParts(parts as IndexParts, threads);
+  const upperBytes = (parts as { upper?: Uint8Array }).upper;
+  const upper = upperBytes ? decodeIndex(upperBytes, `${file} (level above)`, threads) : undefined;
+  const idx = VectorIndex.fromParts(parts as IndexParts, threads, upper);
   for (let r = 0; r < n; r++) {
     const deg = parts.degrees![r]!;
     if (deg > o.degree) throw corrupt(file, `row ${r} has degree ${deg} > ${o.degree}`);

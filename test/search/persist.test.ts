@@ -56,3 +56,16 @@ test('a corrupt, truncated or missing file is a clear E_IO error', async () => {
     );
   }
 });
+
+test('the HNSW-style levels above are saved and reused on load', async () => {
+  const big = smallData(5000, 8);
+  const idx = new VectorIndex({ dim: 8, threads: 2 });
+  idx.add(big.data);
+  assert.ok(idx.upperLevel, 'a 5000-row hnsw index has a level above');
+  const file = join(dir, 'levels.frugal');
+  await saveIndex(idx, file);
+  const back = loadIndex(file);
+  assert.equal(back.upperLevel?.size, idx.upperLevel!.size);
+  assert.deepEqual(back.upperLevel!.graph().neighbors, idx.upperLevel!.graph().neighbors);
+  assert.deepEqual(back.search(big.queries, { k: 10 }).rows, idx.search(big.queries, { k: 10 }).rows);
+});
