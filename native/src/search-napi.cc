@@ -4,6 +4,7 @@
 // Async variants run on a libuv worker and keep references to every array until they finish.
 #include <napi.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -41,6 +42,47 @@ Graph ParseGraph(const Napi::Object& o) {
   g.deleted = Data<uint8_t>(o.Get("deleted"));
   g.k = ActiveKernels();
   return g;
+}
+
+// HNSW-style levels above the base graph, top first: `upper` objects nest, each with `lower`
+// (u32: its row -> the row of the level below) and `entry` (its medoid).
+struct Level {
+  Graph g;
+  const uint32_t* lower;
+  uint32_t entry;
+};
+
+std::vector<Level> ParseLevels(const Napi::Object& base) {
+  std::vector<Level> levels;
+  Napi::Value v = base.Get("upper");
+  while (v.IsObject()) {
+    const Napi::Object o = v.As<Napi::Object>();
+    levels.push_back(Level{ParseGraph(o), Data<uint32_t>(o.Get("lower")), U32(o, "entry", 0)});
+    v = o.Get("upper");
+  }
+  std::reverse(levels.begin(), levels.end());
+  return levels;
+}
+
+// Greedy descent through the levels above: each level's best `kStartRows` rows (list size 16)
+// become the next level's start rows; returns how many were written to `out`.
+constexpr uint32_t kStartRows = 4;
+uint32_t Descend(const std::vector<Level>& levels, const float* q, uint32_t* out) {
+  uint32_t entries[kStartRows] = {levels.empty() ? 0 : levels[0].entry};
+  uint32_t n_entries = 1;
+  SearchParams p;
+  p.k = kStartRows;
+  p.L = 16;
+  for (const Level& lv : levels) {
+    ResultSet res;
+    SearchStats st;
+    SearchBestFirst(lv.g, q, entries, n_entries, p, res, st);
+    CandidateList& r = res.list();
+    n_entries = 0;
+    for (uint32_t i = 0; i < r.size(); i++) entries[n_entries++] = lv.lower[r[i].id];
+  }
+  std::copy(entries, entries + n_entries, out);
+  return n_entries;
 }
 
 // Runs `work` on the libuv pool and resolves with undefined; `keep` pins the JS arrays.
@@ -113,6 +155,7 @@ Napi::Value Build(const Napi::CallbackInfo& info) {
 // opts: { k, L, walkers, syncSteps, warmupSteps, threads, entriesPerQuery }. Unfilled result slots get id 0xffffffff.
 Napi::Value Query(const Napi::CallbackInfo& info) {
   const Graph g = ParseGraph(info[0].As<Napi::Object>());
+  const std::vector<Level> levels = ParseLevels(info[0].As<Napi::Object>());
   const float* queries = Data<float>(info[1]);
   const uint32_t nq = info[2].As<Napi::Number>().Uint32Value();
   const Napi::Object o = info[3].As<Napi::Object>();
@@ -135,8 +178,14 @@ Napi::Value Query(const Napi::CallbackInfo& info) {
     ResultSet res;
     const float* q = queries + static_cast<size_t>(qi) * g.dim;
     const uint32_t* e = per_query > 0 ? entries + static_cast<size_t>(qi) * per_query : entries;
-    if (p.walkers > 1) SearchSpeedAnn(g, q, e, n_entries, p, res, st);
-    else SearchBestFirst(g, q, e, n_entries, p, res, st);
+    uint32_t n_e = n_entries;
+    uint32_t start[kStartRows];
+    if (!levels.empty()) {
+      n_e = Descend(levels, q, start);
+      e = start;
+    }
+    if (p.walkers > 1) SearchSpeedAnn(g, q, e, n_e, p, res, st);
+    else SearchBestFirst(g, q, e, n_e, p, res, st);
     CandidateList& r = res.list();
     for (uint32_t i = 0; i < p.k; i++) {
       out_ids[static_cast<size_t>(qi) * p.k + i] = i < r.size() ? r[i].id : 0xffffffffu;

@@ -89,6 +89,8 @@ export class VectorIndex {
   private upper: VectorIndex | undefined;
   private level = 0;
   private upperSynced = 0;
+  /** Row of this level for each row of the level above. */
+  private upperLower: Uint32Array | undefined;
   private readonly rng: Rng;
   private count = 0;
   private live = 0;
@@ -161,6 +163,10 @@ export class VectorIndex {
       neighbors: this.neighbors,
       degrees: this.degrees,
       deleted: this.deleted,
+      upper:
+        this.upper && this.upperLower
+          ? { ...this.upper.graph(), lower: this.upperLower, entry: this.upper.entry }
+          : undefined,
     };
   }
 
@@ -249,6 +255,7 @@ export class VectorIndex {
       vecs.set(this.rowVector(r, tmp), i * this.dim);
     });
     this.upper.add(vecs, { labels: rows });
+    this.upperLower = Uint32Array.from(this.upper.parts().labels as Float64Array);
   }
 
   /** Marks the vector with `label` deleted: still traversed, never returned. Returns false if absent. */
@@ -347,6 +354,7 @@ export class VectorIndex {
       idx.upper = upper;
       upper.setLevel(1);
       idx.upperSynced = p.count;
+      idx.upperLower = Uint32Array.from(upper.parts().labels as Float64Array);
     } else idx.syncUpper();
     return idx;
   }
@@ -363,6 +371,7 @@ export class VectorIndex {
     this.rowOf.clear();
     this.upper = undefined;
     this.upperSynced = 0;
+    this.upperLower = undefined;
   }
 
   private prepareQueries(queries: Float32Array): Float32Array {

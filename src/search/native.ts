@@ -17,6 +17,8 @@ export interface NativeGraph {
   neighbors: Uint32Array;
   degrees: Uint32Array;
   deleted?: Uint8Array;
+  /** The HNSW-style level above, searched first to choose start rows (native descent). */
+  upper?: NativeGraph & { lower: Uint32Array; entry: number };
 }
 
 export interface NativeQueryOptions {

@@ -89,7 +89,9 @@ function plan(index: VectorIndex, queries: Float32Array, opts: SearchOptions): P
     if (rows.length < exactBelow * index.size || rows.length <= k) exactRows = Uint32Array.from(rows);
   }
   const nq = queries.length / index.dim;
-  const entries = exactRows ? new Uint32Array(0) : startRows(index, queries, nq, native);
+  // The addon descends the levels above itself; the reference does it here.
+  const entries =
+    exactRows || searchNative() ? Uint32Array.of(index.entryPoint) : startRows(index, queries, nq, native);
   return { nq, k, native, allow, exactRows, entries };
 }
 
