@@ -149,7 +149,17 @@ export function matmul(a: Variable, b: Variable, opts: ops.MatmulOptions = {}): 
     });
   }
   const attrs = { transA: opts.transA ?? false, transB: opts.transB ?? false };
+  if (b.value.rank === 2 && a.value.rank > 2 && !attrs.transA) {
+    // [..., M, K] · [K, N] as one [(...·M), K] GEMM: the weight gradient is then one product too.
+    const k = a.shape[a.shape.length - 1]!;
+    const flat = matmul(reshapeVar(a, [-1, k]), b, attrs);
+    return reshapeVar(flat, [...a.shape.slice(0, -1), flat.shape[1]!]);
+  }
   return record('matmul', ops.matmul(a.value, b.value, attrs), [a, b], attrs, () => [a.value, b.value]);
+}
+
+function reshapeVar(x: Variable, shape: readonly number[]): Variable {
+  return record('reshape', ops.reshape(x.value, shape), [x], {}, () => []);
 }
 
 export function layerNorm(x: Variable, gamma?: Variable, beta?: Variable, eps = 1e-5): Variable {

@@ -70,7 +70,12 @@ export class MultiHeadAttention extends Module {
     let v = this.splitHeads(this.v.forward(src));
     if (call.cache) [k, v] = call.cache.append(k, v);
     const s = k.shape[2]!;
-    let scores = A.mul(A.matmul(q, k, { transB: true }), 1 / Math.sqrt(this.headDim));
+    const h = this.heads;
+    const d = this.headDim;
+    // Contiguous [B·H, T, D] operands keep both products on the batched GEMM path.
+    const flat = (y: Variable, len: number) => A.reshape(y, [b * h, len, d]);
+    const raw = A.matmul(flat(q, t), flat(k, s), { transB: true });
+    let scores = A.reshape(A.mul(raw, 1 / Math.sqrt(d)), [b, h, t, s]);
     let mask = call.mask;
     const owned: Tensor[] = [];
     if (call.causal) {
@@ -81,7 +86,8 @@ export class MultiHeadAttention extends Module {
     }
     if (mask) scores = A.where(mask, scores, -1e9);
     for (const m of owned) m.dispose();
-    const out = A.matmul(A.softmax(scores, -1), v);
+    const probs = A.reshape(A.softmax(scores, -1), [b * h, t, s]);
+    const out = A.reshape(A.matmul(probs, flat(v, s)), [b, h, t, d]);
     return this.o.forward(A.reshape(A.permute(out, 0, 2, 1, 3), [b, t, this.dim]));
   }
 
