@@ -32,7 +32,7 @@ export function formatPlan(plan: Plan, opts: { slices?: boolean } = {}): string 
       ]),
     ),
     '',
-    `total: ${money(plan.costPerHour)}/h (solved in ${plan.solveMs.toFixed(1)} ms)`,
+    `total: ${money(plan.costPerHour)}/h (${plan.optimal ? 'optimal' : 'best found, NOT proven optimal: time limit'}; solved in ${plan.solveMs.toFixed(1)} ms)`,
     '',
     'single GPU type:',
     formatTable(

@@ -53,6 +53,8 @@ export interface Plan {
   sliceFactor: number;
   headroom: number;
   costPerHour: number;
+  /** False when the solver's time limit ended the search before optimality was proven. */
+  optimal: boolean;
   gpus: TypeAllocation[];
   slices: { bucket: string; rate: number; gpu: string }[];
   /** split[b][t]: fraction of bucket b's traffic sent to type t (for routing). */
@@ -144,6 +146,7 @@ export async function planAllocation(
     sliceFactor,
     headroom,
     costPerHour: sol.cost,
+    optimal: sol.optimal,
     gpus: catalog.gpus.map((g, t) => ({
       name: g.name,
       count: sol.counts[t]!,

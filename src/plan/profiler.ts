@@ -25,6 +25,8 @@ export interface ServerProfileOptions {
   grid: Pick<Workload, 'inputBuckets' | 'outputBuckets'>;
   slo: Slo;
   requestsPerTrial?: number;
+  /** Each trial also lasts at least this long (seconds), so a slow overload shows as a queue. */
+  minTrialS?: number;
   startRate?: number;
   minRate?: number;
   maxRate?: number;
@@ -144,13 +146,14 @@ export async function profileServer(opts: ServerProfileOptions): Promise<Profile
   const rng = new Rng(opts.seed ?? 7);
   const n = opts.requestsPerTrial ?? 100;
   const maxTtftMs = opts.maxTtftMs ?? 5000;
+  const minTrialS = opts.minTrialS ?? 30;
   const bar: Progress = opts.progress
     ? startProgress(`profiling ${opts.gpu}`, buckets.length)
     : { update() {}, stop() {} };
   const m = opts.grid.inputBuckets.map(() => opts.grid.outputBuckets.map(() => 0));
   for (const b of buckets) {
     const trial = async (rate: number) => {
-      const r = await runTrial(opts, b, rate, n, rng);
+      const r = await runTrial(opts, b, rate, Math.max(n, Math.ceil(rate * minTrialS)), rng);
       return r.met && r.ttftMs.p99 <= maxTtftMs;
     };
     const res = await findMaxRate(trial, {
@@ -164,7 +167,7 @@ export async function profileServer(opts: ServerProfileOptions): Promise<Profile
   }
   bar.stop();
   return {
-    source: `frugal plan profile --url ${opts.baseUrl} (model ${opts.model}, ${n} requests per trial, seed ${opts.seed ?? 7})`,
+    source: `frugal plan profile --url ${opts.baseUrl} (model ${opts.model}, at least ${n} requests and ${minTrialS} s per trial, p99 TTFT <= ${maxTtftMs} ms, seed ${opts.seed ?? 7})`,
     slo: opts.slo,
     inputBuckets: opts.grid.inputBuckets,
     outputBuckets: opts.grid.outputBuckets,

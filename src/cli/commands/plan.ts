@@ -35,6 +35,7 @@ interface SolveOpts {
   sliceFactor: number;
   headroom: number;
   formulation: IlpFormulation;
+  timeLimit: number;
   simulate?: boolean;
   requests: number;
   seed: number;
@@ -62,6 +63,12 @@ export function register(program: Command): void {
       DEFAULT_HEADROOM,
     )
     .addOption(new Option('--formulation <f>', 'ILP form').choices(ILP_FORMULATIONS).default('grouped'))
+    .option(
+      '--time-limit <s>',
+      'solver time limit; past it the best plan found is returned, marked not optimal',
+      num('--time-limit'),
+      60,
+    )
     .option('--simulate', 'check the plan in the discrete-event simulator (needs catalog perf specs)')
     .option('--requests <n>', 'simulated requests', num('--requests'), 6000)
     .option('--seed <n>', 'simulation seed', num('--seed'), 1)
@@ -80,6 +87,7 @@ export function register(program: Command): void {
         sliceFactor: o.sliceFactor,
         headroom: o.headroom,
         formulation: o.formulation,
+        timeLimitS: o.timeLimit,
       });
       const sim = o.simulate
         ? simulateFleet(workload, fleetFromPlan(catalog, result, capacityMatrix(catalog, profile)), {
@@ -107,6 +115,7 @@ export function register(program: Command): void {
     .option('--sim', 'profile the catalog GPUs on the simulated service model instead of a server')
     .option('-c, --catalog <file>', 'catalog with perf specs (with --sim)')
     .option('--requests <n>', 'requests per trial', num('--requests'))
+    .option('--min-trial-s <s>', 'each server trial lasts at least this long', num('--min-trial-s'), 30)
     .option('--start-rate <r>', 'first trial rate, req/s', num('--start-rate'), 1)
     .option('--max-rate <r>', 'highest rate tried, req/s', num('--max-rate'), 256)
     .option('--refine <n>', 'bisection steps', num('--refine'))
@@ -145,6 +154,7 @@ export function register(program: Command): void {
           slo: workload.slo,
           startRate: o.startRate,
           maxRate: o.maxRate,
+          minTrialS: o.minTrialS,
           maxTtftMs: o.maxTtftMs,
           ...(o.requests ? { requestsPerTrial: o.requests } : {}),
           ...(o.refine ? { refineSteps: o.refine } : {}),
@@ -262,6 +272,7 @@ interface ProfileOpts {
   sim?: boolean;
   catalog?: string;
   requests?: number;
+  minTrialS: number;
   startRate: number;
   maxRate: number;
   refine?: number;
