@@ -86,6 +86,9 @@ const cases: Case[] = [
   { m: 20, n: 30, k: 40, batch: 4, transA: false, transB: true, broadcastB: true },
   { m: 9, n: 70, k: 11, batch: 3, transA: false, transB: false, broadcastA: true, pad: 1 },
   { m: 150, n: 160, k: 270, batch: 1, transA: false, transB: false, alpha: 1.5, beta: 1 },
+  // Large enough (> 2 MFLOP) to be split across threads: by batch, and by columns past NC blocks.
+  { m: 64, n: 64, k: 64, batch: 4, transA: true, transB: false },
+  { m: 5, n: 4200, k: 60, batch: 1, transA: false, transB: true },
 ];
 
 test('gemmF32 matches the loop oracle on edge shapes, transposes and broadcasts', (t) => {

@@ -24,6 +24,8 @@ const SHAPES: [number, number, number][] = [
   [7, 33, 64],
   [13, 19, 131],
   [70, 50, 1030],
+  // Split across threads by columns, past the AVX2/AVX-512 column blocks (NC 3072 / 4096).
+  [3, 4200, 130],
 ];
 
 test('gemmI8 int32 output is exact, -128 x -128 included', (t) => {
