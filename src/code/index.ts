@@ -72,6 +72,7 @@ export {
   createSandboxDir,
   DEFAULT_COMPILE_LIMITS,
   DEFAULT_RUN_LIMITS,
+  exitCleanlyOnSignals,
   processesOfUid,
   runSandboxed,
   type SandboxCapabilities,

@@ -116,13 +116,43 @@ export interface SandboxDir {
   remove(): void;
 }
 
+// Directories (and uids) in use, removed at exit even when a run is interrupted mid-way.
+const live = new Map<string, number | undefined>();
+let exitHookInstalled = false;
+
+function removeLiveSandboxes(): void {
+  for (const [path, uid] of live) {
+    if (uid !== undefined) killUid(uid);
+    rmSync(path, { recursive: true, force: true });
+  }
+  live.clear();
+}
+
+/**
+ * Makes SIGINT and SIGTERM end the process through `exit`, so that sandboxes still in use are
+ * cleaned up (a signal's default action would skip every exit hook). For command-line tools.
+ */
+export function exitCleanlyOnSignals(): void {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)
+    process.once(signal, () => process.exit(code));
+}
+
 export function createSandboxDir(files: Record<string, string>): SandboxDir {
   const caps = sandboxCapabilities();
+  if (!exitHookInstalled) {
+    process.once('exit', removeLiveSandboxes);
+    exitHookInstalled = true;
+  }
   const path = mkdtempSync(join(tmpdir(), 'frugal-sbx-'));
   const uid = caps.separateUid ? pickFreeUid() : undefined;
+  live.set(path, uid);
   for (const [name, content] of Object.entries(files)) {
     if (name.includes('/') || name.startsWith('.')) {
       rmSync(path, { recursive: true, force: true });
+      live.delete(path);
       throw new FrugalError('E_ARG', `sandbox file name "${name}" must be a plain name`, { field: 'files' });
     }
     writeFileSync(join(path, name), content);
@@ -135,6 +165,7 @@ export function createSandboxDir(files: Record<string, string>): SandboxDir {
     remove() {
       if (uid !== undefined) killUid(uid);
       rmSync(path, { recursive: true, force: true });
+      live.delete(path);
     },
   };
 }

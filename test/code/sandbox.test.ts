@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -96,4 +97,28 @@ test('network connections fail when network namespaces are available', { skip: p
   } finally {
     server.close();
   }
+});
+
+test('interrupting the process removes the sandboxes still in use', { skip: pythonMissing }, async () => {
+  const script = [
+    "import { createSandboxDir, exitCleanlyOnSignals, runSandboxed, DEFAULT_RUN_LIMITS } from './src/code/sandbox.ts';",
+    'exitCleanlyOnSignals();',
+    "const dir = createSandboxDir({ 'main.py': 'import time\\ntime.sleep(600)\\n' });",
+    'console.log(JSON.stringify({ path: dir.path, uid: dir.uid }));',
+    "await runSandboxed(dir, ['python3', 'main.py'], DEFAULT_RUN_LIMITS);",
+  ].join('\n');
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve) =>
+    child.stdout.once('data', (d: Buffer) => resolve(String(d))),
+  );
+  const { path, uid } = JSON.parse(line) as { path: string; uid?: number };
+  assert.ok(existsSync(path));
+  await new Promise((r) => setTimeout(r, 300));
+  child.kill('SIGTERM');
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 143);
+  assert.ok(!existsSync(path), 'the sandbox directory is gone');
+  if (uid !== undefined) assert.deepEqual(processesOfUid(uid), []);
 });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import {
   type CompletionModel,
   emptyModel,
+  exitCleanlyOnSignals,
   formatSafimTable,
   groundTruthModel,
   loadSafim,
@@ -88,6 +89,7 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'folder with safim_<split>.jsonl.gz (default: the bundled data/safim)')
     .option('--json', 'print score rows as JSON lines')
     .action(async (opts: RunOptions) => {
+      exitCleanlyOnSignals();
       const splits =
         opts.split === 'all'
           ? [...SAFIM_SPLITS]
