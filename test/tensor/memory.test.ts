@@ -25,7 +25,7 @@ describe('memory account', () => {
     const v = a.slice(0, 10, 20);
     a.dispose();
     assert.equal(F.memoryInfo().liveBytes, before + 400);
-    assert.equal(v.toArray().length, 10);
+    assert.equal(v.toFlatArray().length, 10);
     v.dispose();
     assert.equal(F.memoryInfo().liveBytes, before);
   });
