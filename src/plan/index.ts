@@ -1,6 +1,7 @@
 /** `frugal/plan`: Mélange, the minimum-cost heterogeneous GPU allocation planner. */
 export { BatchEngine, type EngineRequest, newRequest } from './batch-engine.js';
-export { formatPlan, formatTable } from './format.js';
+export { type EmulatorOptions, type EmulatorServer, startEmulator } from './emulator-server.js';
+export { formatPlan, formatSimReport, formatTable, stringifyData } from './format.js';
 export {
   buildLp,
   ILP_FORMULATIONS,
@@ -29,6 +30,7 @@ export {
   type PlanOptions,
   planAllocation,
 } from './planner.js';
+export { measureRequest, profileServer, runTrial, type ServerProfileOptions } from './profiler.js';
 export { findMaxRate, type RateSearchOptions } from './rate-search.js';
 export type {
   Catalog,
@@ -43,3 +45,4 @@ export type {
 export { rooflineModel, type ServiceModel } from './service-model.js';
 export { type FleetSpec, fleetFromPlan, type SimOptions, type SimReport, simulateFleet } from './simulate.js';
 export { evaluateSlo, type LatencyStats, type SloReport, summarize } from './slo.js';
+export { MELANGE, type SweepRow, sweepRates, sweepTpot, writeSweepPlot } from './sweep.js';
