@@ -1,8 +1,9 @@
 /**
- * Loads the vector-search functions of the native addon. `FRUGAL_NATIVE=0` or a missing/failed
- * build means `searchNative()` returns undefined and the index runs on the TypeScript reference.
+ * The vector-search functions of the native addon (loaded by the shared backend loader).
+ * `FRUGAL_NATIVE=0` or a missing/failed build means `searchNative()` returns undefined and the
+ * index runs on the TypeScript reference.
  */
-import { createRequire } from 'node:module';
+import { loadNative } from '../backend/native/binding.js';
 
 /** The graph as the addon sees it: typed arrays owned by JS (layout in native/src/search.h). */
 export interface NativeGraph {
@@ -117,22 +118,20 @@ let reason = '';
 /** The addon's search functions, or undefined when disabled or unavailable (see {@link searchNativeStatus}). */
 export function searchNative(): SearchNative | undefined {
   if (cached !== undefined) return cached ?? undefined;
-  if (process.env.FRUGAL_NATIVE === '0') {
-    reason = 'disabled by FRUGAL_NATIVE=0';
+  const load = loadNative();
+  if (!load.available) {
+    reason = load.reason;
     cached = null;
     return undefined;
   }
-  try {
-    const require = createRequire(import.meta.url);
-    const addon = require('../../build/Release/frugal_native.node') as Partial<SearchNative>;
-    if (typeof addon.searchQuery !== 'function')
-      throw new Error('the addon has no search module; rebuild it');
-    cached = addon as SearchNative;
-    reason = `native (${cached.searchIsa().active})`;
-  } catch (e) {
-    reason = `native addon unavailable: ${(e as Error).message.split('\n')[0]}`;
+  const addon = load.addon as unknown as Partial<SearchNative>;
+  if (typeof addon.searchQuery !== 'function') {
+    reason = 'the addon has no search module; rebuild it with `npm run install`';
     cached = null;
+    return undefined;
   }
+  cached = addon as SearchNative;
+  reason = `native (${cached.searchIsa().active})`;
   return cached ?? undefined;
 }
 
