@@ -9,31 +9,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BinaryOp, ReduceOp as OpReduce, UnaryOp } from '../types.js';
 
 export const ISA_LEVELS = ['avx512', 'avx2', 'scalar'] as const;
 export type IsaLevel = (typeof ISA_LEVELS)[number];
 
-export const UNARY_OPS = [
-  'neg',
-  'abs',
-  'exp',
-  'log',
-  'sqrt',
-  'rsqrt',
-  'tanh',
-  'sigmoid',
-  'relu',
-  'gelu_tanh',
-  'gelu_erf',
-  'silu',
-] as const;
-export type UnaryOp = (typeof UNARY_OPS)[number];
+export type { BinaryOp, UnaryOp } from '../types.js';
 
-export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const;
-export type BinaryOp = (typeof BINARY_OPS)[number];
-
-export const REDUCE_OPS = ['sum', 'mean', 'max', 'min', 'var', 'logsumexp'] as const;
-export type ReduceOp = (typeof REDUCE_OPS)[number];
+/** Row reductions the addon runs (argmax has its own kernel, argmaxRowsF32). */
+export type ReduceOp = Exclude<OpReduce, 'argmax'>;
 
 export interface CpuInfo {
   /** CPU features detected by cpuid (e.g. 'avx2', 'fma', 'avx512vnni'). */
