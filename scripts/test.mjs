@@ -25,7 +25,7 @@ function run(label, cmd, args, env = {}) {
 
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : findTests('test');
-const conformance = files.filter((f) => f.includes('conformance'));
+const conformance = files.filter((f) => f.includes('conformance') || f.startsWith('test/ops/'));
 const node = process.execPath;
 const testArgs = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2'];
 
@@ -35,7 +35,7 @@ if (only.length === 0) {
 }
 run('tests', node, [...testArgs, ...files]);
 if (conformance.length > 0) {
-  run('conformance with FRUGAL_NATIVE=0 (reference backend)', node, [...testArgs, ...conformance], {
+  run('ops and conformance with FRUGAL_NATIVE=0 (reference backend)', node, [...testArgs, ...conformance], {
     FRUGAL_NATIVE: '0',
   });
 }
