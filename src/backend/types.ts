@@ -62,7 +62,7 @@ export interface OpArgs {
   gather: { table: Tensor; indices: Tensor; axis: number; out: Tensor };
   /** target[..., indices[j], ...] += src[..., j, ...] along `axis`; indices is 1-D. In place on target. */
   scatterAdd: { target: Tensor; indices: Tensor; src: Tensor; axis: number };
-  /** Copies x into out (same shape), converting dtype if they differ. */
+  /** Copies x into out (same shape; out may be a strided view), converting dtype if they differ. */
   copy: { x: Tensor; out: Tensor };
 }
 

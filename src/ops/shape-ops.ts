@@ -47,36 +47,11 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   for (const t of tensors) {
     const n = t.shape[ax]!;
     const dst = out.slice(ax, start, start + n);
-    copyInto(t, dst);
+    runOp('copy', { x: t, out: dst });
     dst.dispose();
     start += n;
   }
   return out;
-}
-
-/** Copies src into a (possibly strided) view of the same shape. */
-function copyInto(src: Tensor, dst: Tensor): void {
-  if (dst.isContiguous) {
-    runOp('copy', { x: src, out: dst });
-    return;
-  }
-  const tmp = runInto('copy', src.dtype, src.shape, { x: src });
-  const data = dst.data;
-  const from = tmp.data;
-  let i = 0;
-  const strides = dst.strides;
-  const shape = dst.shape;
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let n = 0; n < tmp.size; n++) {
-    let off = dst.offset;
-    for (let k = 0; k < shape.length; k++) off += idx[k]! * strides[k]!;
-    data[off] = from[i++]!;
-    for (let k = shape.length - 1; k >= 0; k--) {
-      if (++idx[k]! < shape[k]!) break;
-      idx[k] = 0;
-    }
-  }
-  tmp.dispose();
 }
 
 /** Splits into views along an axis: into `sections` equal parts, or parts of the listed sizes. */

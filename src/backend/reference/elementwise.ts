@@ -96,13 +96,15 @@ export const clamp: Kernel<'clamp'> = ({ x, min, max, out }) => {
 
 export const copy: Kernel<'copy'> = ({ x, out }) => {
   const xo = offsetsOf(x);
-  const write = writer(out);
+  const oo = out.isContiguous ? undefined : offsetsOf(out);
+  const at = (i: number) => (oo ? oo[i]! : out.offset + i);
   if (x.dtype === out.dtype) {
     const src = x.data;
     const dst = out.data;
-    for (let i = 0; i < xo.length; i++) dst[out.offset + i] = src[xo[i]!]!;
+    for (let i = 0; i < xo.length; i++) dst[at(i)] = src[xo[i]!]!;
     return;
   }
   const read = reader(x);
-  for (let i = 0; i < xo.length; i++) write(out.offset + i, read(xo[i]!));
+  const write = writer(out);
+  for (let i = 0; i < xo.length; i++) write(at(i), read(xo[i]!));
 };
