@@ -1,3 +1,4 @@
+import { FrugalError } from '../core/errors.js';
 import { createNativeBackend } from './native/backend.js';
 import { referenceBackend } from './reference/index.js';
 import type { Backend, OpArgs, OpName } from './types.js';
@@ -56,7 +57,6 @@ function resolveBackends(): Backend[] {
 export function runOp<K extends OpName>(op: K, args: OpArgs[K]): void {
   for (const b of resolveBackends()) {
     if (forced !== undefined && b.name !== forced && b.name !== 'reference') continue;
-    if (forced === 'reference' && b.name !== 'reference') continue;
     if (b.supports(op, args)) {
       b.run(op, args);
       const key = `${b.name}:${op}`;
@@ -64,6 +64,7 @@ export function runOp<K extends OpName>(op: K, args: OpArgs[K]): void {
       return;
     }
   }
+  throw new FrugalError('E_BACKEND', 'no backend runs this op', { op });
 }
 
 /** Restricts dispatch to one backend (plus reference fallback); undefined restores automatic choice. */
