@@ -6,6 +6,7 @@
 //             c, cOff, ldc, strideC, alpha, beta); gemmBf16 takes Uint16Array a and b.
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "frugal/aligned-buffer.h"
 #include "frugal/cpu.h"
@@ -108,6 +109,25 @@ void ScaleC(float* c, int64_t ldc, int64_t m0, int64_t m1, int64_t n0, int64_t n
   }
 }
 
+// Plain f32 operands go to the ISA's vectorized packers when it has them.
+template <typename T>
+void PackBlockA(const GemmF32Kernel& kr, const Operand<T>& A, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+                float* out) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (kr.packA != nullptr && !A.trans) return kr.packA(A.data + i0 * A.ld + p0, A.ld, mc, kc, out);
+  }
+  PackA(A, i0, mc, p0, kc, kr.mr, out);
+}
+
+template <typename T>
+void PackBlockB(const GemmF32Kernel& kr, const Operand<T>& B, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
+                float* out) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (kr.packB != nullptr && !B.trans) return kr.packB(B.data + p0 * B.ld + j0, B.ld, kc, nc, out);
+  }
+  PackB(B, p0, kc, j0, nc, kr.nr, out);
+}
+
 thread_local AlignedBuffer<float> t_pack_a, t_pack_b;
 
 // One thread's share: C[m0:m1, n0:n1] of one batch item.
@@ -126,10 +146,10 @@ void GemmRegion(const GemmF32Kernel& kr, const Operand<T>& A, const Operand<T>& 
     for (int64_t pc = 0; pc < k; pc += kr.kc) {
       const int64_t kc = std::min<int64_t>(kr.kc, k - pc);
       const float betaEff = pc == 0 ? beta : 1.0f;
-      PackB(B, pc, kc, jc, nc, kr.nr, bp);
+      PackBlockB(kr, B, pc, kc, jc, nc, bp);
       for (int64_t ic = m0; ic < m1; ic += kr.mc) {
         const int64_t mc = std::min<int64_t>(kr.mc, m1 - ic);
-        PackA(A, ic, mc, pc, kc, kr.mr, ap);
+        PackBlockA(kr, A, ic, mc, pc, kc, ap);
         for (int64_t jr = 0; jr < nc; jr += kr.nr) {
           const int n = static_cast<int>(std::min<int64_t>(kr.nr, nc - jr));
           for (int64_t ir = 0; ir < mc; ir += kr.mr) {

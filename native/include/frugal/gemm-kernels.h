@@ -10,10 +10,17 @@ namespace frugal {
 using GemmF32Micro = void (*)(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha,
                               float beta, int m, int n);
 
+// ISA packers for the common case of plain (non-transposed) f32 operands; a points at A[i0][p0]
+// and b at B[p0][j0]. Output layout is the one the microkernel reads (see above).
+using GemmF32PackA = void (*)(const float* a, int64_t lda, int64_t mc, int64_t kc, float* out);
+using GemmF32PackB = void (*)(const float* b, int64_t ldb, int64_t kc, int64_t nc, float* out);
+
 struct GemmF32Kernel {
   int mr, nr;      // register tile
   int mc, kc, nc;  // cache blocks: A block mc x kc in L2, B micro-panel kc x nr in L1
   GemmF32Micro micro;
+  GemmF32PackA packA = nullptr;  // null: the portable packer
+  GemmF32PackB packB = nullptr;
 };
 
 // Int8 GEMM on int16 k-pairs (exact: vpmaddwd-style products never saturate). Ap: per k-pair,

@@ -80,8 +80,75 @@ void Micro(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, 
     }
 }
 
+// Packs 6-row panels of A. Full panels transpose 6 rows x 8 k values in registers and write
+// each k step's 6 values contiguously; the scalar per-row loop it replaces wrote with a 24-byte
+// stride and was the largest cost outside the microkernel at 512^3-1024^3.
+void PackA(const float* a, int64_t lda, int64_t mc, int64_t kc, float* out) {
+  int64_t ir = 0;
+  for (; ir + kMr <= mc; ir += kMr) {
+    const float* r0 = a + ir * lda;
+    float* panel = out + ir * kc;
+    int64_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      const __m256 x0 = _mm256_loadu_ps(r0 + p), x1 = _mm256_loadu_ps(r0 + lda + p);
+      const __m256 x2 = _mm256_loadu_ps(r0 + 2 * lda + p), x3 = _mm256_loadu_ps(r0 + 3 * lda + p);
+      const __m256 x4 = _mm256_loadu_ps(r0 + 4 * lda + p), x5 = _mm256_loadu_ps(r0 + 5 * lda + p);
+      const __m256 t0 = _mm256_unpacklo_ps(x0, x1), t1 = _mm256_unpackhi_ps(x0, x1);
+      const __m256 t2 = _mm256_unpacklo_ps(x2, x3), t3 = _mm256_unpackhi_ps(x2, x3);
+      const __m256 t4 = _mm256_unpacklo_ps(x4, x5), t5 = _mm256_unpackhi_ps(x4, x5);
+      // s[j] holds rows 0-3 of k step j (low lane) and j + 4 (high lane); t4/t5 hold rows 4-5.
+      const __m256 s[4] = {_mm256_shuffle_ps(t0, t2, 0x44), _mm256_shuffle_ps(t0, t2, 0xEE),
+                           _mm256_shuffle_ps(t1, t3, 0x44), _mm256_shuffle_ps(t1, t3, 0xEE)};
+      const __m128 q[4] = {_mm256_castps256_ps128(t4), _mm256_castps256_ps128(t5), _mm256_extractf128_ps(t4, 1),
+                           _mm256_extractf128_ps(t5, 1)};
+      float* dst = panel + p * kMr;
+      for (int j = 0; j < 4; j++) {
+        float* lo = dst + j * kMr;
+        float* hi = dst + (j + 4) * kMr;
+        _mm_storeu_ps(lo, _mm256_castps256_ps128(s[j]));
+        _mm_storeu_ps(hi, _mm256_extractf128_ps(s[j], 1));
+        const __m128 rows45 = j < 2 ? q[0] : q[1];
+        const __m128 rows45hi = j < 2 ? q[2] : q[3];
+        if (j % 2 == 0) {
+          _mm_storel_pi(reinterpret_cast<__m64*>(lo + 4), rows45);
+          _mm_storel_pi(reinterpret_cast<__m64*>(hi + 4), rows45hi);
+        } else {
+          _mm_storeh_pi(reinterpret_cast<__m64*>(lo + 4), rows45);
+          _mm_storeh_pi(reinterpret_cast<__m64*>(hi + 4), rows45hi);
+        }
+      }
+    }
+    for (; p < kc; p++)
+      for (int r = 0; r < kMr; r++) panel[p * kMr + r] = r0[r * lda + p];
+  }
+  if (ir < mc) {
+    const int rows = static_cast<int>(mc - ir);
+    float* panel = out + ir * kc;
+    for (int64_t p = 0; p < kc; p++)
+      for (int r = 0; r < kMr; r++) panel[p * kMr + r] = r < rows ? a[(ir + r) * lda + p] : 0.0f;
+  }
+}
+
+// Packs 16-column panels of B walking B row by row, so reads stream along rows instead of
+// touching one line per row of a kc-row column strip.
+void PackB(const float* b, int64_t ldb, int64_t kc, int64_t nc, float* out) {
+  const int64_t full = nc / kNr * kNr;
+  for (int64_t p = 0; p < kc; p++) {
+    const float* src = b + p * ldb;
+    float* dst = out + p * kNr;
+    for (int64_t jr = 0; jr < full; jr += kNr) {
+      _mm256_store_ps(dst + jr * kc, _mm256_loadu_ps(src + jr));
+      _mm256_store_ps(dst + jr * kc + 8, _mm256_loadu_ps(src + jr + 8));
+    }
+    if (full < nc) {
+      float* d = dst + full * kc;
+      for (int j = 0; j < kNr; j++) d[j] = full + j < nc ? src[full + j] : 0.0f;
+    }
+  }
+}
+
 }  // namespace
 
-frugal::GemmF32Kernel GemmF32Kernel() { return {kMr, kNr, 144, 256, 3072, Micro}; }
+frugal::GemmF32Kernel GemmF32Kernel() { return {kMr, kNr, 144, 256, 3072, Micro, PackA, PackB}; }
 
 }  // namespace frugal::avx2
