@@ -109,12 +109,15 @@ void ScaleC(float* c, int64_t ldc, int64_t m0, int64_t m1, int64_t n0, int64_t n
   }
 }
 
-// Plain f32 operands go to the ISA's vectorized packers when it has them.
+// f32 operands go to the ISA's vectorized packers when it has them.
 template <typename T>
 void PackBlockA(const GemmF32Kernel& kr, const Operand<T>& A, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
                 float* out) {
   if constexpr (std::is_same_v<T, float>) {
-    if (kr.packA != nullptr && !A.trans) return kr.packA(A.data + i0 * A.ld + p0, A.ld, mc, kc, out);
+    if (kr.packA != nullptr) {
+      const float* a = A.trans ? A.data + p0 * A.ld + i0 : A.data + i0 * A.ld + p0;
+      return kr.packA(a, A.ld, A.trans, mc, kc, out);
+    }
   }
   PackA(A, i0, mc, p0, kc, kr.mr, out);
 }
@@ -123,7 +126,10 @@ template <typename T>
 void PackBlockB(const GemmF32Kernel& kr, const Operand<T>& B, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
                 float* out) {
   if constexpr (std::is_same_v<T, float>) {
-    if (kr.packB != nullptr && !B.trans) return kr.packB(B.data + p0 * B.ld + j0, B.ld, kc, nc, out);
+    if (kr.packB != nullptr) {
+      const float* b = B.trans ? B.data + j0 * B.ld + p0 : B.data + p0 * B.ld + j0;
+      return kr.packB(b, B.ld, B.trans, kc, nc, out);
+    }
   }
   PackB(B, p0, kc, j0, nc, kr.nr, out);
 }

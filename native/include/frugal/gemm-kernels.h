@@ -10,10 +10,10 @@ namespace frugal {
 using GemmF32Micro = void (*)(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha,
                               float beta, int m, int n);
 
-// ISA packers for the common case of plain (non-transposed) f32 operands; a points at A[i0][p0]
-// and b at B[p0][j0]. Output layout is the one the microkernel reads (see above).
-using GemmF32PackA = void (*)(const float* a, int64_t lda, int64_t mc, int64_t kc, float* out);
-using GemmF32PackB = void (*)(const float* b, int64_t ldb, int64_t kc, int64_t nc, float* out);
+// ISA packers for f32 operands; a points at op(A)[i0][p0] in storage (A[i0][p0], or A[p0][i0]
+// when trans), b likewise at op(B)[p0][j0]. Output layout is the one the microkernel reads.
+using GemmF32PackA = void (*)(const float* a, int64_t lda, bool trans, int64_t mc, int64_t kc, float* out);
+using GemmF32PackB = void (*)(const float* b, int64_t ldb, bool trans, int64_t kc, int64_t nc, float* out);
 
 struct GemmF32Kernel {
   int mr, nr;      // register tile

@@ -83,7 +83,7 @@ void Micro(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, 
 // Packs 6-row panels of A. Full panels transpose 6 rows x 8 k values in registers and write
 // each k step's 6 values contiguously; the scalar per-row loop it replaces wrote with a 24-byte
 // stride and was the largest cost outside the microkernel at 512^3-1024^3.
-void PackA(const float* a, int64_t lda, int64_t mc, int64_t kc, float* out) {
+void PackAPlain(const float* a, int64_t lda, int64_t mc, int64_t kc, float* out) {
   int64_t ir = 0;
   for (; ir + kMr <= mc; ir += kMr) {
     const float* r0 = a + ir * lda;
@@ -129,9 +129,80 @@ void PackA(const float* a, int64_t lda, int64_t mc, int64_t kc, float* out) {
   }
 }
 
+// Stored A is [k, m]: each k step of a panel is 6 adjacent floats of one stored row, so walk the
+// stored rows and copy 4 + 2 floats per panel.
+void PackATrans(const float* a, int64_t lda, int64_t mc, int64_t kc, float* out) {
+  const int64_t full = mc / kMr * kMr;
+  for (int64_t p = 0; p < kc; p++) {
+    const float* src = a + p * lda;
+    float* dst = out + p * kMr;
+    for (int64_t ir = 0; ir < full; ir += kMr) {
+      float* d = dst + ir * kc;
+      _mm_storeu_ps(d, _mm_loadu_ps(src + ir));
+      d[4] = src[ir + 4];
+      d[5] = src[ir + 5];
+    }
+    if (full < mc) {
+      float* d = dst + full * kc;
+      for (int r = 0; r < kMr; r++) d[r] = full + r < mc ? src[full + r] : 0.0f;
+    }
+  }
+}
+
+void PackA(const float* a, int64_t lda, bool trans, int64_t mc, int64_t kc, float* out) {
+  if (trans) return PackATrans(a, lda, mc, kc, out);
+  PackAPlain(a, lda, mc, kc, out);
+}
+
+// Transposes 8 rows x 8 floats (row stride ld) into 8 vectors, one per column.
+inline void Transpose8(const float* src, int64_t ld, __m256 col[8]) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * ld);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  const __m256 s0 = _mm256_shuffle_ps(t[0], t[2], 0x44), s1 = _mm256_shuffle_ps(t[0], t[2], 0xEE);
+  const __m256 s2 = _mm256_shuffle_ps(t[1], t[3], 0x44), s3 = _mm256_shuffle_ps(t[1], t[3], 0xEE);
+  const __m256 s4 = _mm256_shuffle_ps(t[4], t[6], 0x44), s5 = _mm256_shuffle_ps(t[4], t[6], 0xEE);
+  const __m256 s6 = _mm256_shuffle_ps(t[5], t[7], 0x44), s7 = _mm256_shuffle_ps(t[5], t[7], 0xEE);
+  col[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+  col[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  col[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+  col[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  col[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+  col[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  col[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+  col[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+// Stored B is [n, k] (the nn.Linear layout): a 16-column panel is 16 stored rows, transposed
+// 8 x 8 at a time so each k step is written as two aligned vectors.
+void PackBTrans(const float* b, int64_t ldb, int64_t kc, int64_t nc, float* out) {
+  for (int64_t jr = 0; jr < nc; jr += kNr) {
+    const int cols = static_cast<int>(nc - jr < kNr ? nc - jr : kNr);
+    const float* src = b + jr * ldb;
+    float* panel = out + jr * kc;
+    int64_t p = 0;
+    if (cols == kNr) {
+      __m256 lo[8], hi[8];
+      for (; p + 8 <= kc; p += 8) {
+        Transpose8(src + p, ldb, lo);
+        Transpose8(src + 8 * ldb + p, ldb, hi);
+        for (int q = 0; q < 8; q++) {
+          _mm256_store_ps(panel + (p + q) * kNr, lo[q]);
+          _mm256_store_ps(panel + (p + q) * kNr + 8, hi[q]);
+        }
+      }
+    }
+    for (; p < kc; p++)
+      for (int j = 0; j < kNr; j++) panel[p * kNr + j] = j < cols ? src[j * ldb + p] : 0.0f;
+  }
+}
+
 // Packs 16-column panels of B walking B row by row, so reads stream along rows instead of
 // touching one line per row of a kc-row column strip.
-void PackB(const float* b, int64_t ldb, int64_t kc, int64_t nc, float* out) {
+void PackBPlain(const float* b, int64_t ldb, int64_t kc, int64_t nc, float* out) {
   const int64_t full = nc / kNr * kNr;
   for (int64_t p = 0; p < kc; p++) {
     const float* src = b + p * ldb;
@@ -145,6 +216,11 @@ void PackB(const float* b, int64_t ldb, int64_t kc, int64_t nc, float* out) {
       for (int j = 0; j < kNr; j++) d[j] = full + j < nc ? src[full + j] : 0.0f;
     }
   }
+}
+
+void PackB(const float* b, int64_t ldb, bool trans, int64_t kc, int64_t nc, float* out) {
+  if (trans) return PackBTrans(b, ldb, kc, nc, out);
+  PackBPlain(b, ldb, kc, nc, out);
 }
 
 }  // namespace
