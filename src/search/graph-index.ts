@@ -374,17 +374,23 @@ export class VectorIndex {
     this.upperLower = undefined;
   }
 
-  private prepareQueries(queries: Float32Array): Float32Array {
-    if (!(queries instanceof Float32Array) || queries.length === 0 || queries.length % this.dim !== 0)
+  /** Rows of `dim` values in a non-empty Float32Array, else an E_SHAPE naming the argument. */
+  private checkRows(rows: Float32Array, op: string, field: string): void {
+    if (!(rows instanceof Float32Array) || rows.length === 0 || rows.length % this.dim !== 0) {
       throw new FrugalError(
         'E_SHAPE',
-        `queries must be a non-empty Float32Array of rows of ${this.dim} values`,
+        `${field} must be a non-empty Float32Array of rows of ${this.dim} values`,
         {
-          op: 'search',
-          field: 'queries',
-          shapes: [[queries?.length ?? 0]],
+          op,
+          field,
+          shapes: [[rows?.length ?? 0]],
         },
       );
+    }
+  }
+
+  private prepareQueries(queries: Float32Array): Float32Array {
+    this.checkRows(queries, 'search', 'queries');
     if (this.metric !== 'cosine') return queries;
     const q = Float32Array.from(queries);
     normalizeRows(q, this.dim);
@@ -393,16 +399,7 @@ export class VectorIndex {
 
   /** Validates and copies new rows into storage; returns the insertion order (entry first). */
   private store(vectors: Float32Array, opts: AddOptions): Uint32Array {
-    if (!(vectors instanceof Float32Array) || vectors.length === 0 || vectors.length % this.dim !== 0)
-      throw new FrugalError(
-        'E_SHAPE',
-        `vectors must be a non-empty Float32Array of rows of ${this.dim} values`,
-        {
-          op: 'add',
-          field: 'vectors',
-          shapes: [[vectors?.length ?? 0]],
-        },
-      );
+    this.checkRows(vectors, 'add', 'vectors');
     const m = vectors.length / this.dim;
     for (let i = 0; i < vectors.length; i++) {
       if (!Number.isFinite(vectors[i]!))

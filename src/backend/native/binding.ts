@@ -33,6 +33,30 @@ export interface CpuInfo {
   threads: number;
 }
 
+/** A batched GEMM over inputs of type In with f32 output; see NativeAddon.gemmF32. */
+export type BatchedGemm<In extends Float32Array | Uint16Array> = (
+  m: number,
+  n: number,
+  k: number,
+  batch: number,
+  a: In,
+  aOffset: number,
+  lda: number,
+  transA: boolean,
+  strideA: number,
+  b: In,
+  bOffset: number,
+  ldb: number,
+  transB: boolean,
+  strideB: number,
+  c: Float32Array,
+  cOffset: number,
+  ldc: number,
+  strideC: number,
+  alpha: number,
+  beta: number,
+) => void;
+
 /** The native kernel surface. Every array argument is checked for type and bounds by the addon. */
 export interface NativeAddon {
   readonly modules: readonly string[];
@@ -45,51 +69,9 @@ export interface NativeAddon {
    * Batched C[b] = alpha * op(A[b]) . op(B[b]) + beta * C[b]; op(A) is m x k, op(B) is k x n, C is
    * m x n, all row-major with leading dimensions; stride 0 broadcasts A or B over the batch.
    */
-  gemmF32(
-    m: number,
-    n: number,
-    k: number,
-    batch: number,
-    a: Float32Array,
-    aOffset: number,
-    lda: number,
-    transA: boolean,
-    strideA: number,
-    b: Float32Array,
-    bOffset: number,
-    ldb: number,
-    transB: boolean,
-    strideB: number,
-    c: Float32Array,
-    cOffset: number,
-    ldc: number,
-    strideC: number,
-    alpha: number,
-    beta: number,
-  ): void;
+  gemmF32: BatchedGemm<Float32Array>;
   /** As gemmF32 with bf16 inputs (Uint16Array bit patterns), f32 accumulation and output. */
-  gemmBf16(
-    m: number,
-    n: number,
-    k: number,
-    batch: number,
-    a: Uint16Array,
-    aOffset: number,
-    lda: number,
-    transA: boolean,
-    strideA: number,
-    b: Uint16Array,
-    bOffset: number,
-    ldb: number,
-    transB: boolean,
-    strideB: number,
-    c: Float32Array,
-    cOffset: number,
-    ldc: number,
-    strideC: number,
-    alpha: number,
-    beta: number,
-  ): void;
+  gemmBf16: BatchedGemm<Uint16Array>;
   /**
    * Int8 GEMM, A [m, k] row-major (ld k), B [n, k] row-major (the nn.Linear weight layout).
    * out Int32Array: out[i, j] = sum_p A[i, p] * B[j, p] (scales must be null).
