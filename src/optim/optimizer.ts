@@ -5,6 +5,18 @@
  */
 import type { Variable } from '../autograd/variable.js';
 import { FrugalError } from '../core/errors.js';
+import { tensor } from '../tensor/creation.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * Everything an optimizer needs to continue exactly where it stopped. State tensors are keyed
+ * `<param key>.<slot>`, where the param key is the parameter's name (or `#<index>` without one).
+ */
+export interface OptimizerState {
+  step: number;
+  lr: number;
+  tensors: Record<string, Tensor>;
+}
 
 /** lr for a given (0-based) step; see schedule.ts. */
 export type LrSchedule = (step: number) => number;
@@ -78,8 +90,79 @@ export abstract class Optimizer {
     for (const p of this.params) p.zeroGrad();
   }
 
+  /** The step count, lr and state buffers; the tensors share the optimizer's memory (no copy). */
+  stateDict(): OptimizerState {
+    const tensors: Record<string, Tensor> = {};
+    this.params.forEach((p, i) => {
+      const st = this.state.get(p);
+      if (!st) return;
+      st.forEach((buf, slot) => {
+        tensors[`${paramKey(p, i)}.${slot}`] = tensor(buf, { shape: p.shape });
+      });
+    });
+    return { step: this.stepCount, lr: this.lr, tensors };
+  }
+
+  /**
+   * Restores a stateDict(). Every key is checked before anything changes, so a mismatched state
+   * leaves the optimizer as it was.
+   */
+  loadStateDict(sd: OptimizerState): void {
+    const restored = new Map<Variable, Float32Array[]>();
+    const used = new Set<string>();
+    this.params.forEach((p, i) => {
+      const keys = Array.from({ length: this.stateSlots }, (_, slot) => `${paramKey(p, i)}.${slot}`);
+      const present = keys.filter((k) => k in sd.tensors);
+      if (present.length === 0) return;
+      if (present.length !== keys.length) {
+        const missing = keys.find((k) => !(k in sd.tensors));
+        throw new FrugalError('E_CONFIG', `optimizer state is missing ${missing}`, {
+          op: 'Optimizer.loadStateDict',
+          field: missing,
+        });
+      }
+      restored.set(
+        p,
+        keys.map((k) => {
+          used.add(k);
+          const t = sd.tensors[k]!;
+          if (t.dtype !== 'f32' || t.size !== p.value.size) {
+            throw new FrugalError(
+              'E_SHAPE',
+              `optimizer state ${k} is ${t.dtype} [${t.shape.join(', ')}], expected f32 [${p.shape.join(', ')}]`,
+              { op: 'Optimizer.loadStateDict', field: k, shapes: [t.shape, p.shape] },
+            );
+          }
+          return Float32Array.from(t.toFlatArray());
+        }),
+      );
+    });
+    const unexpected = Object.keys(sd.tensors).find((k) => !used.has(k));
+    if (unexpected !== undefined) {
+      throw new FrugalError('E_CONFIG', `optimizer state has an unexpected entry ${unexpected}`, {
+        op: 'Optimizer.loadStateDict',
+        field: unexpected,
+        hint: 'the state was saved for a different model or optimizer',
+      });
+    }
+    if (!Number.isInteger(sd.step) || sd.step < 0 || !Number.isFinite(sd.lr)) {
+      throw new FrugalError('E_CONFIG', `optimizer state has step ${sd.step} and lr ${sd.lr}`, {
+        op: 'Optimizer.loadStateDict',
+        field: 'step',
+      });
+    }
+    this.state.clear();
+    for (const [p, bufs] of restored) this.state.set(p, bufs);
+    this.stepCount = sd.step;
+    this.lr = sd.lr;
+  }
+
   /** Per-parameter state buffers (momentum, second moments, ...), zero-initialized. */
   protected abstract readonly stateSlots: number;
 
   protected abstract update(param: Float32Array, grad: Float32Array, state: Float32Array[]): void;
+}
+
+function paramKey(p: Variable, index: number): string {
+  return p.name ?? `#${index}`;
 }
