@@ -8,7 +8,7 @@ import { Module } from './module.js';
 
 /** Inverted dropout: in training, zeroes each element with probability p and scales the rest by 1/(1-p). */
 export class Dropout extends Module {
-  private readonly rng: Rng;
+  private rng: Rng;
 
   constructor(
     readonly p: number,
@@ -22,6 +22,11 @@ export class Dropout extends Module {
       });
     }
     this.rng = opts.rng ?? new Rng(opts.seed ?? 0);
+  }
+
+  /** Restarts the mask stream; a trainer reseeds per step so a resumed run draws the same masks. */
+  reseed(seed: number): void {
+    this.rng = new Rng(seed);
   }
 
   forward(x: Variable): Variable {
