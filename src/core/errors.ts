@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   E_DISPOSED: 'tensor used after dispose',
   E_TIMEOUT: 'operation timed out',
   E_NOT_FOUND: 'named item does not exist',
+  E_DIVERGED: 'training diverged (NaN or infinite loss or gradient)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
