@@ -94,6 +94,37 @@ export interface NativeAddon {
     bias: Float32Array | null,
     groupSize: number,
   ): void;
+  /**
+   * INT4-weight GEMM: like gemmI8 with groups, but w holds packed INT4 [n, k / 2] bytes (byte q of
+   * a row: k = 2q in the low nibble, 2q + 1 in the high one, two's complement). groupSize is even
+   * and divides k; scaleA [m], scaleW [n, k / groupSize].
+   */
+  gemmI4(
+    m: number,
+    n: number,
+    k: number,
+    a: Int8Array,
+    aOffset: number,
+    w: Int8Array,
+    wOffset: number,
+    out: Float32Array,
+    outOffset: number,
+    scaleA: Float32Array,
+    scaleW: Float32Array,
+    bias: Float32Array | null,
+    groupSize: number,
+  ): void;
+  /** Token-wise INT8: per row, scale = max|x| / 127 and q = round-half-even(x * 127 / max|x|). */
+  quantizeRowsI8(
+    rows: number,
+    cols: number,
+    x: Float32Array,
+    xOffset: number,
+    out: Int8Array,
+    outOffset: number,
+    scales: Float32Array,
+    scalesOffset: number,
+  ): void;
   /** out[i] = op(x[i]) for i < n; out may alias x. */
   unaryF32(
     op: UnaryOp,

@@ -1,0 +1,19 @@
+// Dynamic activation quantization kernels (ZeroQuant token-wise INT8), behind one dispatch point.
+// One row: scale = max|x| / 127, q = round_half_even(x * (127 / max|x|)) clamped to [-127, 127];
+// an all-zero row gets scale 0 and q 0. Every f32 operation is a single IEEE op, so the portable
+// and AVX2 paths and the TypeScript reference agree bit for bit.
+#pragma once
+#include <cstdint>
+
+namespace frugal {
+
+using QuantizeRowI8 = float (*)(const float* x, int64_t cols, int8_t* out);
+
+float QuantizeRowI8Scalar(const float* x, int64_t cols, int8_t* out);
+namespace avx2 {
+float QuantizeRowI8(const float* x, int64_t cols, int8_t* out);
+}  // namespace avx2
+
+QuantizeRowI8 SelectQuantizeRowI8();
+
+}  // namespace frugal
