@@ -63,6 +63,37 @@ export abstract class Module {
     return [...this.#children.values()];
   }
 
+  /** Direct children with their names, in registration order. */
+  namedChildren(): [string, Module][] {
+    return [...this.#children];
+  }
+
+  /**
+   * Puts `next` in place of the child registered as `name` (compression swaps Linear layers for
+   * quantized ones this way): the state-dict entry and every field of this module that held the
+   * old child, directly or in an array, point at `next` afterwards. Returns the old child.
+   */
+  replaceChild(name: string, next: Module): Module {
+    const old = this.#children.get(name);
+    if (!old) {
+      throw new FrugalError('E_NOT_FOUND', `no child module named ${JSON.stringify(name)}`, {
+        op: 'replaceChild',
+        field: name,
+        hint: `children: ${[...this.#children.keys()].join(', ')}`,
+      });
+    }
+    this.#children.set(name, next);
+    const fields = this as unknown as Record<string, unknown>;
+    for (const key of Object.keys(fields)) {
+      const value = fields[key];
+      if (value === old) fields[key] = next;
+      else if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (value[i] === old) value[i] = next;
+      }
+    }
+    return old;
+  }
+
   train(mode = true): this {
     this.training = mode;
     for (const m of this.#children.values()) m.train(mode);
