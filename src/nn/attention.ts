@@ -1,7 +1,8 @@
 /**
- * Multi-head attention. Shapes: B = batch, T = query length, S = key length, H = heads,
- * D = head dim, C = H·D. Self-attention reads keys from x; cross-attention from `context`.
- * Masks are bool, true = may attend, broadcastable to [B, H, T, S].
+ * Multi-head attention. Shapes: B = batch, T = query length, S = key length, H = query heads,
+ * G = key/value heads (G < H is grouped-query attention), D = head dim. Self-attention reads keys
+ * from x; cross-attention from `context`. Masks are bool, true = may attend, broadcastable to
+ * [B, H, T, S].
  */
 import * as A from '../autograd/index.js';
 import type { Variable } from '../autograd/variable.js';
@@ -12,9 +13,18 @@ import type { KVCache } from './kv-cache.js';
 import { Linear } from './linear.js';
 import { causalMask, maskAnd } from './mask.js';
 import { Module } from './module.js';
+import type { RotaryEmbedding } from './rope.js';
 
 export interface AttentionOptions extends InitOptions {
   bias?: boolean;
+  /** Key/value heads (default: heads); heads must be a multiple of it. */
+  kvHeads?: number;
+  /** Width of one head (default dim / heads); T5 sets it so that heads·headDim may differ from dim. */
+  headDim?: number;
+  /** Multiplier of q·k (default 1/sqrt(headDim); T5 uses 1). */
+  scale?: number;
+  /** Rotary position embedding applied to q and k (Llama). */
+  rope?: RotaryEmbedding;
 }
 
 export interface AttentionCall {
@@ -23,8 +33,19 @@ export interface AttentionCall {
   /** Each query i sees keys j <= i (offset by cached keys when decoding). */
   causal?: boolean;
   mask?: Tensor;
+  /** Added to the scores before softmax, broadcastable to [B, H, T, S] (T5 relative position bias). */
+  scoreBias?: Variable;
   /** Incremental decoding: keys/values of earlier steps are read from and appended to the cache. */
   cache?: KVCache;
+}
+
+/** What the attention core consumes: q [B, H, T, D]; k, v [B, G, S, D]. */
+export interface AttentionInputs {
+  q: Variable;
+  k: Variable;
+  v: Variable;
+  mask: Tensor | undefined;
+  scoreBias: Variable | undefined;
 }
 
 export class MultiHeadAttention extends Module {
@@ -33,6 +54,9 @@ export class MultiHeadAttention extends Module {
   readonly v: Linear;
   readonly o: Linear;
   readonly headDim: number;
+  readonly kvHeads: number;
+  readonly scale: number;
+  readonly rope: RotaryEmbedding | undefined;
 
   constructor(
     readonly dim: number,
@@ -40,19 +64,43 @@ export class MultiHeadAttention extends Module {
     opts: AttentionOptions = {},
   ) {
     super();
-    if (!Number.isInteger(heads) || heads <= 0 || dim % heads !== 0) {
+    const op = 'MultiHeadAttention';
+    if (!Number.isInteger(heads) || heads <= 0 || (opts.headDim === undefined && dim % heads !== 0)) {
       throw new FrugalError('E_ARG', `dim ${dim} must be a multiple of heads ${heads}`, {
-        op: 'MultiHeadAttention',
+        op,
         field: 'heads',
       });
     }
-    this.headDim = dim / heads;
+    this.kvHeads = opts.kvHeads ?? heads;
+    if (!Number.isInteger(this.kvHeads) || this.kvHeads <= 0 || heads % this.kvHeads !== 0) {
+      throw new FrugalError('E_ARG', `heads ${heads} must be a multiple of kvHeads ${this.kvHeads}`, {
+        op,
+        field: 'kvHeads',
+      });
+    }
+    this.headDim = opts.headDim ?? dim / heads;
+    if (!Number.isInteger(this.headDim) || this.headDim <= 0) {
+      throw new FrugalError('E_ARG', `headDim must be a positive integer, got ${this.headDim}`, {
+        op,
+        field: 'headDim',
+      });
+    }
+    this.scale = opts.scale ?? 1 / Math.sqrt(this.headDim);
+    this.rope = opts.rope;
+    if (this.rope && this.rope.headDim !== this.headDim) {
+      throw new FrugalError('E_ARG', `rope head dim ${this.rope.headDim} differs from ${this.headDim}`, {
+        op,
+        field: 'rope',
+      });
+    }
     const rng = resolveRng(opts);
     const lin = { rng, bias: opts.bias ?? true };
-    this.q = this.addModule('q', new Linear(dim, dim, lin));
-    this.k = this.addModule('k', new Linear(dim, dim, lin));
-    this.v = this.addModule('v', new Linear(dim, dim, lin));
-    this.o = this.addModule('o', new Linear(dim, dim, lin));
+    const inner = heads * this.headDim;
+    const kvInner = this.kvHeads * this.headDim;
+    this.q = this.addModule('q', new Linear(dim, inner, lin));
+    this.k = this.addModule('k', new Linear(dim, kvInner, lin));
+    this.v = this.addModule('v', new Linear(dim, kvInner, lin));
+    this.o = this.addModule('o', new Linear(inner, dim, lin));
   }
 
   /** x [B, T, C] → [B, T, C]. */
@@ -65,17 +113,16 @@ export class MultiHeadAttention extends Module {
     }
     const [b, t] = x.shape as [number, number, number];
     const src = call.context ?? x;
-    const q = this.splitHeads(this.q.forward(x));
-    let k = this.splitHeads(this.k.forward(src));
-    let v = this.splitHeads(this.v.forward(src));
+    let q = this.splitHeads(this.q.forward(x), this.heads);
+    let k = this.splitHeads(this.k.forward(src), this.kvHeads);
+    let v = this.splitHeads(this.v.forward(src), this.kvHeads);
+    if (this.rope) {
+      const offset = call.cache?.length ?? 0;
+      q = this.rope.apply(q, offset);
+      k = this.rope.apply(k, offset);
+    }
     if (call.cache) [k, v] = call.cache.append(k, v);
     const s = k.shape[2]!;
-    const h = this.heads;
-    const d = this.headDim;
-    // Contiguous [B·H, T, D] operands keep both products on the batched GEMM path.
-    const flat = (y: Variable, len: number) => A.reshape(y, [b * h, len, d]);
-    const raw = A.matmul(flat(q, t), flat(k, s), { transB: true });
-    let scores = A.reshape(A.mul(raw, 1 / Math.sqrt(d)), [b, h, t, s]);
     let mask = call.mask;
     const owned: Tensor[] = [];
     if (call.causal) {
@@ -84,16 +131,42 @@ export class MultiHeadAttention extends Module {
       mask = mask ? maskAnd(mask, cm) : cm;
       if (call.mask) owned.push(mask);
     }
-    if (mask) scores = A.where(mask, scores, -1e9);
+    const out = this.attend({ q, k, v, mask, scoreBias: call.scoreBias });
     for (const m of owned) m.dispose();
-    const probs = A.reshape(A.softmax(scores, -1), [b * h, t, s]);
-    const out = A.reshape(A.matmul(probs, flat(v, s)), [b, h, t, d]);
-    return this.o.forward(A.reshape(A.permute(out, 0, 2, 1, 3), [b, t, this.dim]));
+    return this.o.forward(A.reshape(A.permute(out, 0, 2, 1, 3), [b, t, this.heads * this.headDim]));
   }
 
-  /** [B, T, C] → [B, H, T, D]. */
-  private splitHeads(x: Variable): Variable {
+  /**
+   * The attention core: softmax(scale·q·kᵀ + bias, masked) · v → [B, H, T, D]. Key/value heads
+   * are shared by groups of heads/kvHeads query heads.
+   */
+  attend({ q, k, v, mask, scoreBias }: AttentionInputs): Variable {
+    const [b, h, t, d] = q.shape as [number, number, number, number];
+    const s = k.shape[2]!;
+    const kFull = this.repeatKv(k);
+    const vFull = this.repeatKv(v);
+    // Contiguous [B·H, T, D] operands keep both products on the batched GEMM path.
+    const flat = (y: Variable, len: number) => A.reshape(y, [b * h, len, d]);
+    const raw = A.matmul(flat(q, t), flat(kFull, s), { transB: true });
+    let scores = A.reshape(this.scale === 1 ? raw : A.mul(raw, this.scale), [b, h, t, s]);
+    if (scoreBias) scores = A.add(scores, scoreBias);
+    if (mask) scores = A.where(mask, scores, -1e9);
+    const probs = A.reshape(A.softmax(scores, -1), [b * h, t, s]);
+    return A.reshape(A.matmul(probs, flat(vFull, s)), [b, h, t, d]);
+  }
+
+  /** [B, G, S, D] → [B, H, S, D], each key/value head repeated heads/kvHeads times. */
+  private repeatKv(x: Variable): Variable {
+    const rep = this.heads / this.kvHeads;
+    if (rep === 1) return x;
+    const [b, g, s, d] = x.shape as [number, number, number, number];
+    const wide = A.expand(A.reshape(x, [b, g, 1, s, d]), [b, g, rep, s, d]);
+    return A.reshape(wide, [b, g * rep, s, d]);
+  }
+
+  /** [B, T, n·D] → [B, n, T, D]. */
+  private splitHeads(x: Variable, n: number): Variable {
     const [b, t] = x.shape as [number, number, number];
-    return A.permute(A.reshape(x, [b, t, this.heads, this.headDim]), 0, 2, 1, 3);
+    return A.permute(A.reshape(x, [b, t, n, this.headDim]), 0, 2, 1, 3);
   }
 }

@@ -4,12 +4,26 @@ import { type InitOptions, resolveRng } from './init.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
 
-export type MlpActivation = 'gelu' | 'swiglu';
-
 /**
- * Transformer feed-forward: 'gelu' is down(gelu(up(x))) (BERT/GPT-2); 'swiglu' is
- * down(silu(gate(x)) * up(x)) (Llama), without biases.
+ * 'gelu' (tanh approximation, GPT-2) and 'gelu-erf' (exact, BERT) and 'relu' (T5) are
+ * down(act(up(x))); the gated 'swiglu' (Llama) and 'geglu' (T5 v1.1) are down(act(gate(x)) * up(x)).
  */
+export type MlpActivation = 'gelu' | 'gelu-erf' | 'relu' | 'swiglu' | 'geglu';
+
+const GATED: Record<MlpActivation, boolean> = {
+  gelu: false,
+  'gelu-erf': false,
+  relu: false,
+  swiglu: true,
+  geglu: true,
+};
+
+export interface MlpOptions extends InitOptions {
+  /** Biases in the projections (default: true for 'gelu' and 'gelu-erf', false otherwise). */
+  bias?: boolean;
+}
+
+/** Transformer feed-forward network. */
 export class MLP extends Module {
   readonly up: Linear;
   readonly down: Linear;
@@ -19,21 +33,34 @@ export class MLP extends Module {
     readonly dim: number,
     readonly hidden: number,
     readonly activation: MlpActivation = 'gelu',
-    opts: InitOptions = {},
+    opts: MlpOptions = {},
   ) {
     super();
     const rng = resolveRng(opts);
-    const bias = activation === 'gelu';
-    this.gate =
-      activation === 'swiglu' ? this.addModule('gate', new Linear(dim, hidden, { rng, bias })) : undefined;
+    const bias = opts.bias ?? (activation === 'gelu' || activation === 'gelu-erf');
+    this.gate = GATED[activation]
+      ? this.addModule('gate', new Linear(dim, hidden, { rng, bias }))
+      : undefined;
     this.up = this.addModule('up', new Linear(dim, hidden, { rng, bias }));
     this.down = this.addModule('down', new Linear(hidden, dim, { rng, bias }));
   }
 
   forward(x: Variable): Variable {
-    const h = this.gate
-      ? A.mul(A.silu(this.gate.forward(x)), this.up.forward(x))
-      : A.gelu(this.up.forward(x));
-    return this.down.forward(h);
+    const up = this.up.forward(x);
+    return this.down.forward(this.gate ? A.mul(this.act(this.gate.forward(x)), up) : this.act(up));
+  }
+
+  private act(x: Variable): Variable {
+    switch (this.activation) {
+      case 'gelu':
+      case 'geglu':
+        return A.gelu(x, 'tanh');
+      case 'gelu-erf':
+        return A.gelu(x, 'none');
+      case 'relu':
+        return A.relu(x);
+      case 'swiglu':
+        return A.silu(x);
+    }
   }
 }

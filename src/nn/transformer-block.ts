@@ -1,4 +1,7 @@
-/** Pre-norm transformer block: h = x + attn(norm1(x)); out = h + mlp(norm2(h)). x is [B, T, C]. */
+/**
+ * Transformer block on x [B, T, C]. Pre-norm (GPT-2, Llama): h = x + attn(norm1(x));
+ * out = h + mlp(norm2(h)). Post-norm (BERT): h = norm1(x + attn(x)); out = norm2(h + mlp(h)).
+ */
 import * as A from '../autograd/index.js';
 import type { Variable } from '../autograd/variable.js';
 import { type AttentionCall, MultiHeadAttention } from './attention.js';
@@ -7,10 +10,15 @@ import { type InitOptions, resolveRng } from './init.js';
 import { MLP, type MlpActivation } from './mlp.js';
 import { Module } from './module.js';
 import { LayerNorm, RMSNorm } from './norm.js';
+import type { RotaryEmbedding } from './rope.js';
 
 export interface TransformerBlockOptions extends InitOptions {
   /** 'layer' (BERT/GPT-2) or 'rms' (Llama). */
   norm?: 'layer' | 'rms';
+  /** Where the norms sit: 'pre' (default) or 'post' (BERT). */
+  placement?: 'pre' | 'post';
+  /** Norm epsilon (default 1e-5 for layer norm, 1e-6 for rms). */
+  eps?: number;
   mlp?: MlpActivation;
   /** Hidden width of the MLP (default 4·dim). */
   hidden?: number;
@@ -18,6 +26,9 @@ export interface TransformerBlockOptions extends InitOptions {
   dropout?: number;
   /** Biases in attention projections (default true for layer norm, false for rms). */
   bias?: boolean;
+  /** Key/value heads for grouped-query attention (default: heads). */
+  kvHeads?: number;
+  rope?: RotaryEmbedding;
 }
 
 export class TransformerBlock extends Module {
@@ -26,6 +37,7 @@ export class TransformerBlock extends Module {
   readonly norm2: LayerNorm | RMSNorm;
   readonly mlp: MLP;
   readonly drop: Dropout;
+  readonly placement: 'pre' | 'post';
 
   constructor(
     readonly dim: number,
@@ -35,11 +47,18 @@ export class TransformerBlock extends Module {
     super();
     const rng = resolveRng(opts);
     const norm = opts.norm ?? 'layer';
-    const makeNorm = () => (norm === 'layer' ? new LayerNorm(dim) : new RMSNorm(dim));
+    this.placement = opts.placement ?? 'pre';
+    const makeNorm = () =>
+      norm === 'layer' ? new LayerNorm(dim, { eps: opts.eps ?? 1e-5 }) : new RMSNorm(dim, opts.eps ?? 1e-6);
     this.norm1 = this.addModule('norm1', makeNorm());
     this.attn = this.addModule(
       'attn',
-      new MultiHeadAttention(dim, heads, { rng, bias: opts.bias ?? norm === 'layer' }),
+      new MultiHeadAttention(dim, heads, {
+        rng,
+        bias: opts.bias ?? norm === 'layer',
+        ...(opts.kvHeads === undefined ? {} : { kvHeads: opts.kvHeads }),
+        ...(opts.rope === undefined ? {} : { rope: opts.rope }),
+      }),
     );
     this.norm2 = this.addModule('norm2', makeNorm());
     this.mlp = this.addModule('mlp', new MLP(dim, opts.hidden ?? 4 * dim, opts.mlp ?? 'gelu', { rng }));
@@ -47,6 +66,10 @@ export class TransformerBlock extends Module {
   }
 
   forward(x: Variable, call: AttentionCall = {}): Variable {
+    if (this.placement === 'post') {
+      const h = this.norm1.forward(A.add(x, this.drop.forward(this.attn.forward(x, call))));
+      return this.norm2.forward(A.add(h, this.drop.forward(this.mlp.forward(h))));
+    }
     const h = A.add(x, this.drop.forward(this.attn.forward(this.norm1.forward(x), call)));
     return A.add(h, this.drop.forward(this.mlp.forward(this.norm2.forward(h))));
   }

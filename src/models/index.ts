@@ -1,0 +1,12 @@
+/** `frugal/models`: model configs, BERT, Llama and T5 built on frugal/nn. */
+export { BertForSequenceClassification } from './bert.js';
+export {
+  type Arch,
+  type BertConfig,
+  type LlamaConfig,
+  type ModelConfig,
+  NAMED_CONFIGS,
+  resolveConfig,
+  type T5Config,
+  validateConfig,
+} from './config.js';

@@ -1,0 +1,49 @@
+/** Shared checks and conversions of the i32 id and mask tensors the models take. */
+import { FrugalError } from '../core/errors.js';
+import { ne, reshape } from '../ops/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** Throws unless `ids` is i32 [B, T] with 1 <= T <= maxT; returns [B, T]. */
+export function checkIds(
+  op: string,
+  field: string,
+  ids: Tensor,
+  maxT = Number.POSITIVE_INFINITY,
+): [number, number] {
+  if (ids.dtype !== 'i32' || ids.rank !== 2 || ids.shape[1] === 0) {
+    throw new FrugalError(
+      'E_SHAPE',
+      `${field} must be i32 [B, T] with T > 0, got ${ids.dtype} [${ids.shape}]`,
+      {
+        op,
+        field,
+        shapes: [ids.shape],
+      },
+    );
+  }
+  const [b, t] = ids.shape as [number, number];
+  if (t > maxT) {
+    throw new FrugalError('E_SHAPE', `${field} has ${t} positions, the model supports at most ${maxT}`, {
+      op,
+      field,
+      shapes: [ids.shape],
+      hint: 'truncate the input or raise maxPositions',
+    });
+  }
+  return [b, t];
+}
+
+/** i32 [B, S] attention mask (1 = token, 0 = padding) → bool [B, 1, 1, S] key mask. */
+export function keyMask(op: string, mask: Tensor, b: number, s: number): Tensor {
+  if (mask.rank !== 2 || mask.shape[0] !== b || mask.shape[1] !== s) {
+    throw new FrugalError('E_SHAPE', `attentionMask must be [${b}, ${s}] like the ids`, {
+      op,
+      field: 'attentionMask',
+      shapes: [mask.shape],
+    });
+  }
+  const r = reshape(mask, [b, 1, 1, s]);
+  const m = ne(r, 0);
+  r.dispose();
+  return m;
+}
