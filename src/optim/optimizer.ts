@@ -34,6 +34,7 @@ export abstract class Optimizer {
   /** Steps taken so far. */
   stepCount = 0;
   readonly params: Variable[];
+  private readonly keys: string[];
   private readonly schedule: LrSchedule | undefined;
   private readonly state = new Map<Variable, Float32Array[]>();
 
@@ -62,6 +63,7 @@ export abstract class Optimizer {
       }
     }
     this.params = [...params];
+    this.keys = stateKeys(this.params);
     this.lr = opts.lr;
     this.weightDecay = wd;
     this.schedule = opts.schedule;
@@ -97,7 +99,7 @@ export abstract class Optimizer {
       const st = this.state.get(p);
       if (!st) return;
       st.forEach((buf, slot) => {
-        tensors[`${paramKey(p, i)}.${slot}`] = tensor(buf, { shape: p.shape });
+        tensors[`${this.keys[i]}.${slot}`] = tensor(buf, { shape: p.shape });
       });
     });
     return { step: this.stepCount, lr: this.lr, tensors };
@@ -111,7 +113,7 @@ export abstract class Optimizer {
     const restored = new Map<Variable, Float32Array[]>();
     const used = new Set<string>();
     this.params.forEach((p, i) => {
-      const keys = Array.from({ length: this.stateSlots }, (_, slot) => `${paramKey(p, i)}.${slot}`);
+      const keys = Array.from({ length: this.stateSlots }, (_, slot) => `${this.keys[i]}.${slot}`);
       const present = keys.filter((k) => k in sd.tensors);
       if (present.length === 0) return;
       if (present.length !== keys.length) {
@@ -163,6 +165,14 @@ export abstract class Optimizer {
   protected abstract update(param: Float32Array, grad: Float32Array, state: Float32Array[]): void;
 }
 
-function paramKey(p: Variable, index: number): string {
-  return p.name ?? `#${index}`;
+/**
+ * State-dict keys: the parameter's name where it is unique, else name#index. Module parameters
+ * carry their local name ("weight"), which repeats across layers.
+ */
+function stateKeys(params: readonly Variable[]): string[] {
+  const seen = new Map<string, number>();
+  for (const p of params) if (p.name !== undefined) seen.set(p.name, (seen.get(p.name) ?? 0) + 1);
+  return params.map((p, i) =>
+    p.name !== undefined && seen.get(p.name) === 1 ? p.name : `${p.name ?? ''}#${i}`,
+  );
 }
