@@ -10,3 +10,6 @@ export {
   type T5Config,
   validateConfig,
 } from './config.js';
+export { createModel, type FrugalModel } from './create.js';
+export { LlamaCache, LlamaForCausalLM } from './llama.js';
+export { type GenerateOptions, sampleNext } from './sampling.js';

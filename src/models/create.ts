@@ -1,0 +1,21 @@
+import { FrugalError } from '../core/errors.js';
+import { BertForSequenceClassification } from './bert.js';
+import type { ModelConfig } from './config.js';
+import { LlamaForCausalLM } from './llama.js';
+
+export type FrugalModel = BertForSequenceClassification | LlamaForCausalLM;
+
+/** A freshly initialized model of the config's arch (weights seeded by opts.seed, default 0). */
+export function createModel(config: ModelConfig, opts: { seed?: number } = {}): FrugalModel {
+  switch (config.arch) {
+    case 'bert':
+      return new BertForSequenceClassification(config, opts);
+    case 'llama':
+      return new LlamaForCausalLM(config, opts);
+    case 't5':
+      throw new FrugalError('E_CONFIG', 'T5ForConditionalGeneration is not built yet', {
+        op: 'createModel',
+        field: 'arch',
+      });
+  }
+}
