@@ -1,0 +1,25 @@
+/** `frugal/compress`: ZeroQuant quantization (weights, activations, quantized layers, whole models). */
+export { quantizeRowsReference, quantizeTokens, type TokenQuantized } from './activation-quant.js';
+export { type Int4LinearArgs, int4Linear } from './int4-linear.js';
+export { packInt4, unpackInt4 } from './int4-pack.js';
+export { findLayers, type LayerSite, type LinearRole, roleOf } from './layers.js';
+export {
+  DEFAULT_GROUP_SIZE,
+  type LayerPlan,
+  planQuantization,
+  type QuantizeModelOptions,
+  type QuantizeReport,
+  type QuantScheme,
+  quantizeModel,
+} from './quantize-model.js';
+export { QuantizedLinear } from './quantized-linear.js';
+export { qmaxOf, roundHalfEven } from './rounding.js';
+export {
+  dequantizeWeight,
+  type QuantizedWeight,
+  quantizedWeightBytes,
+  quantizeWeight,
+  type WeightBits,
+  type WeightQuantOptions,
+  weightCodes,
+} from './weight-quant.js';
