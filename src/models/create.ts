@@ -1,9 +1,9 @@
-import { FrugalError } from '../core/errors.js';
 import { BertForSequenceClassification } from './bert.js';
 import type { ModelConfig } from './config.js';
 import { LlamaForCausalLM } from './llama.js';
+import { T5ForConditionalGeneration } from './t5.js';
 
-export type FrugalModel = BertForSequenceClassification | LlamaForCausalLM;
+export type FrugalModel = BertForSequenceClassification | LlamaForCausalLM | T5ForConditionalGeneration;
 
 /** A freshly initialized model of the config's arch (weights seeded by opts.seed, default 0). */
 export function createModel(config: ModelConfig, opts: { seed?: number } = {}): FrugalModel {
@@ -13,9 +13,6 @@ export function createModel(config: ModelConfig, opts: { seed?: number } = {}): 
     case 'llama':
       return new LlamaForCausalLM(config, opts);
     case 't5':
-      throw new FrugalError('E_CONFIG', 'T5ForConditionalGeneration is not built yet', {
-        op: 'createModel',
-        field: 'arch',
-      });
+      return new T5ForConditionalGeneration(config, opts);
   }
 }

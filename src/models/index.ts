@@ -13,3 +13,5 @@ export {
 export { createModel, type FrugalModel } from './create.js';
 export { LlamaCache, LlamaForCausalLM } from './llama.js';
 export { type GenerateOptions, sampleNext } from './sampling.js';
+export { T5Block, T5ForConditionalGeneration, T5Stack } from './t5.js';
+export { relativeBucket } from './t5-buckets.js';
