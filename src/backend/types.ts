@@ -62,6 +62,13 @@ export interface OpArgs {
   gather: { table: Tensor; indices: Tensor; axis: number; out: Tensor };
   /** target[..., indices[j], ...] += src[..., j, ...] along `axis`; indices is 1-D. In place on target. */
   scatterAdd: { target: Tensor; indices: Tensor; src: Tensor; axis: number };
+  /**
+   * Fused attention: out[b, h, i] = softmax_j(q[b, h, i] · k[b, h / G, j] · scale) · v[b, h / G, j],
+   * G = H / Hkv. q [B, H, T, D], k [B, Hkv, S, D], v [B, Hkv, S, Dv], out [B, H, T, Dv] (may be a
+   * strided view). mask is bool broadcast to [B, H, T, S], true = may attend; causal: query i sees
+   * keys j <= i + S - T. A hidden key scores -1e9, so a row that sees no key averages all keys.
+   */
+  attention: { q: Tensor; k: Tensor; v: Tensor; mask?: Tensor; causal: boolean; scale: number; out: Tensor };
   /** Copies x into out (same shape; out may be a strided view), converting dtype if they differ. */
   copy: { x: Tensor; out: Tensor };
 }

@@ -8,6 +8,7 @@ export { type MemoryInfo, measurePeakMemory, memoryInfo, resetPeakMemory } from 
 export { keep, tidy } from '../tensor/scope.js';
 export type { Shape } from '../tensor/shape.js';
 export { type NestedArray, Tensor } from '../tensor/tensor.js';
+export { type AttentionOptions, scaledDotProductAttention } from './attention.js';
 export {
   abs,
   add,

@@ -1,5 +1,6 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Backend, OpArgs, OpName } from '../types.js';
+import { attentionFits, runAttention } from './attention.js';
 import { loadNative, type NativeAddon } from './binding.js';
 import { binaryPlan, matrixLayout, reduceRows, uniformBatchStride } from './layouts.js';
 
@@ -110,6 +111,7 @@ const KERNELS: { [K in OpName]?: NativeKernel<K> } = {
       );
     },
   },
+  attention: { uses: ['attentionF32'], fits: attentionFits, run: runAttention },
   matmul: {
     uses: ['gemmF32', 'gemmBf16', 'f32ToBf16'],
     fits: ({ a, b, out }) =>

@@ -202,6 +202,20 @@ export interface NativeAddon {
     out: Float32Array,
     outOffset: number,
   ): void;
+  /**
+   * Fused attention over f32 [B, H, T, D] queries and [B, Hkv, S, D | Dv] keys/values with
+   * contiguous last axes; `geom` (order in attention.ts) holds the sizes, causal flag, and each
+   * operand's element offset and strides; mask is bool storage (1 = may attend) or null.
+   */
+  attentionF32(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    out: Float32Array,
+    mask: Uint8Array | null,
+    geom: Int32Array,
+    scale: number,
+  ): void;
   /** f32 -> bf16 bits, round to nearest even (NaN stays NaN). */
   f32ToBf16(x: Float32Array, xOffset: number, out: Uint16Array, outOffset: number, n: number): void;
   bf16ToF32(x: Uint16Array, xOffset: number, out: Float32Array, outOffset: number, n: number): void;

@@ -1,4 +1,5 @@
 import type { Backend, KernelTable } from '../types.js';
+import { attention } from './attention.js';
 import { binary, clamp, compare, copy, unary, where } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
 import { matmul, qmatmul } from './matmul.js';
@@ -21,6 +22,7 @@ export const REFERENCE_KERNELS: KernelTable = {
   gather,
   scatterAdd,
   copy,
+  attention,
 };
 
 export const referenceBackend: Backend = {

@@ -1,0 +1,186 @@
+// Blocked online-softmax attention over any vector traits V. Per work unit, keys are visited in
+// blocks: the block of K is transposed once into [D, block] scratch so that a tile of four query
+// rows computes its scores with broadcast-FMAs over key lanes, then the running max / sum / output
+// of each row is rescaled (online softmax) and the block's probabilities are folded into the
+// output with broadcast-FMAs over the value dimension. A masked (or future, when causal) key gets
+// the score -1e9, the same fill the unfused path uses, so both agree even on rows that may attend
+// nothing (uniform weights there).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "frugal/attention-kernels.h"
+#include "frugal/simd/vec-math.h"
+
+namespace frugal {
+namespace {
+
+constexpr int kTileRows = 4;
+constexpr float kMaskedScore = -1e9f;
+
+template <class V>
+struct AttentionScratch {
+  int64_t block, width;  // keys per block; block rounded up to two vectors
+  std::vector<float> kt, scores, acc;
+  AttentionScratch(int64_t d, int64_t dv) {
+    block = std::max<int64_t>(2 * V::W, std::min<int64_t>(256, 8192 / std::max<int64_t>(d, 1)));
+    width = (block + 2 * V::W - 1) / (2 * V::W) * (2 * V::W);
+    kt.assign(static_cast<size_t>(d * width), 0.0f);
+    scores.assign(static_cast<size_t>(kTileRows * width), 0.0f);
+    acc.assign(static_cast<size_t>(kAttentionRows * dv), 0.0f);
+  }
+};
+
+// scores[r][0, width) = q_r . kt[:, j] for the four rows (duplicates allowed), over d.
+template <class V>
+void TileScores(const float* const* qr, const float* kt, int64_t d, int64_t width, float* scores) {
+  using F = typename V::F;
+  for (int64_t j = 0; j < width; j += 2 * V::W) {
+    F a00 = V::Set(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+    const float* col = kt + j;
+    for (int64_t p = 0; p < d; p++) {
+      const F k0 = V::Load(col + p * width), k1 = V::Load(col + p * width + V::W);
+      const F q0 = V::Set(qr[0][p]), q1 = V::Set(qr[1][p]), q2 = V::Set(qr[2][p]), q3 = V::Set(qr[3][p]);
+      a00 = V::Fma(q0, k0, a00);
+      a01 = V::Fma(q0, k1, a01);
+      a10 = V::Fma(q1, k0, a10);
+      a11 = V::Fma(q1, k1, a11);
+      a20 = V::Fma(q2, k0, a20);
+      a21 = V::Fma(q2, k1, a21);
+      a30 = V::Fma(q3, k0, a30);
+      a31 = V::Fma(q3, k1, a31);
+    }
+    V::Store(scores + j, a00);
+    V::Store(scores + j + V::W, a01);
+    V::Store(scores + width + j, a10);
+    V::Store(scores + width + j + V::W, a11);
+    V::Store(scores + 2 * width + j, a20);
+    V::Store(scores + 2 * width + j + V::W, a21);
+    V::Store(scores + 3 * width + j, a30);
+    V::Store(scores + 3 * width + j + V::W, a31);
+  }
+}
+
+// acc[r][0, dv) = acc[r] * corr[r] + sum_j p[r][j] * v[j] over the rows r < rows.
+template <class V>
+void TileValues(const float* p, int64_t width, int64_t n, const float* v, int64_t vs, int64_t dv,
+                const float* corr, int rows, float* acc) {
+  using F = typename V::F;
+  int64_t c = 0;
+  for (; c + V::W <= dv; c += V::W) {
+    F a[kTileRows];
+    for (int r = 0; r < kTileRows; r++) a[r] = r < rows ? V::Mul(V::Load(acc + r * dv + c), V::Set(corr[r])) : V::Set(0.0f);
+    for (int64_t j = 0; j < n; j++) {
+      const F vj = V::Load(v + j * vs + c);
+      a[0] = V::Fma(V::Set(p[j]), vj, a[0]);
+      a[1] = V::Fma(V::Set(p[width + j]), vj, a[1]);
+      a[2] = V::Fma(V::Set(p[2 * width + j]), vj, a[2]);
+      a[3] = V::Fma(V::Set(p[3 * width + j]), vj, a[3]);
+    }
+    for (int r = 0; r < rows; r++) V::Store(acc + r * dv + c, a[r]);
+  }
+  for (; c < dv; c++) {
+    for (int r = 0; r < rows; r++) {
+      float a = acc[r * dv + c] * corr[r];
+      for (int64_t j = 0; j < n; j++) a += p[r * width + j] * v[j * vs + c];
+      acc[r * dv + c] = a;
+    }
+  }
+}
+
+// Softmax-normalizes one row's raw block scores in place (scale, mask, exp against the new running
+// max) and updates its running max m and sum l; returns the factor that rescales its old output.
+template <class V>
+float RowBlockSoftmax(float* sr, int64_t n, float scale, const uint8_t* mrow, int64_t msS, int64_t limit,
+                      float* m, float* l) {
+  using F = typename V::F;
+  float mx = *m;
+  for (int64_t j = 0; j < n; j++) {
+    float x = sr[j] * scale;
+    if ((mrow && !mrow[j * msS]) || j > limit) x = kMaskedScore;
+    sr[j] = x;
+    mx = std::max(mx, x);
+  }
+  const F vmx = V::Set(mx);
+  F sum = V::Set(0.0f);
+  int64_t j = 0;
+  for (; j + V::W <= n; j += V::W) {
+    const F e = VExp<V>(V::Sub(V::Load(sr + j), vmx));
+    V::Store(sr + j, e);
+    sum = V::Add(sum, e);
+  }
+  float total = V::ReduceAdd(sum);
+  if (j < n) {
+    float buf[V::W];
+    for (int w = 0; w < V::W; w++) buf[w] = j + w < n ? sr[j + w] - mx : -__builtin_inff();
+    V::Store(buf, VExp<V>(V::Load(buf)));
+    for (int w = 0; j + w < n; w++) {
+      sr[j + w] = buf[w];
+      total += buf[w];
+    }
+  }
+  const float corr = *m == -__builtin_inff() ? 0.0f : std::exp(*m - mx);
+  *l = *l * corr + total;
+  *m = mx;
+  return corr;
+}
+
+template <class V>
+void AttentionUnits(const AttentionGeom& g, int64_t begin, int64_t end) {
+  AttentionScratch<V> sc(g.d, g.dv);
+  const int64_t tiles = (g.t + kAttentionRows - 1) / kAttentionRows;
+  const int64_t group = g.heads / g.kvHeads;
+  const int64_t offset = g.s - g.t;  // query i sits at key position i + offset (causal)
+  // Without a mask, keys past a causal row's own position contribute exactly 0 and are skipped.
+  const bool skipFuture = g.causal && !g.mask;
+  float* kt = sc.kt.data();
+  float* scores = sc.scores.data();
+  float* acc = sc.acc.data();
+  float m[kAttentionRows], l[kAttentionRows];
+  for (int64_t u = begin; u < end; u++) {
+    const int64_t bh = u / tiles, tile = u % tiles;
+    const int64_t b = bh / g.heads, h = bh % g.heads, hk = h / group;
+    const int64_t i0 = tile * kAttentionRows, i1 = std::min(g.t, i0 + kAttentionRows);
+    const float* kbase = g.k + b * g.ksB + hk * g.ksH;
+    const float* vbase = g.v + b * g.vsB + hk * g.vsH;
+    const int64_t sEnd = skipFuture ? std::min(g.s, i1 + offset) : g.s;
+    std::fill(m, m + kAttentionRows, -__builtin_inff());
+    std::fill(l, l + kAttentionRows, 0.0f);
+    std::fill(acc, acc + kAttentionRows * g.dv, 0.0f);
+    for (int64_t kb = 0; kb < sEnd; kb += sc.block) {
+      const int64_t n = std::min(sc.block, sEnd - kb);
+      for (int64_t j = 0; j < n; j++) {
+        const float* kj = kbase + (kb + j) * g.ksS;
+        for (int64_t p = 0; p < g.d; p++) kt[p * sc.width + j] = kj[p];
+      }
+      for (int64_t p = 0; p < g.d; p++) std::fill(kt + p * sc.width + n, kt + (p + 1) * sc.width, 0.0f);
+      for (int64_t r0 = i0; r0 < i1; r0 += kTileRows) {
+        const int rows = static_cast<int>(std::min<int64_t>(kTileRows, i1 - r0));
+        if (skipFuture && kb > r0 + rows - 1 + offset) continue;
+        const float* qr[kTileRows];
+        for (int r = 0; r < kTileRows; r++) qr[r] = g.q + b * g.qsB + h * g.qsH + (r0 + std::min(r, rows - 1)) * g.qsT;
+        TileScores<V>(qr, kt, g.d, sc.width, scores);
+        float corr[kTileRows] = {0.0f, 0.0f, 0.0f, 0.0f};
+        for (int r = 0; r < rows; r++) {
+          const int64_t i = r0 + r, ri = i - i0;
+          const uint8_t* mrow = g.mask ? g.mask + b * g.msB + h * g.msH + i * g.msT + kb * g.msS : nullptr;
+          const int64_t limit = g.causal ? i + offset - kb : n;
+          corr[r] = RowBlockSoftmax<V>(scores + r * sc.width, n, g.scale, mrow, g.msS, limit, m + ri, l + ri);
+        }
+        for (int r = rows; r < kTileRows; r++) std::fill(scores + r * sc.width, scores + (r + 1) * sc.width, 0.0f);
+        TileValues<V>(scores, sc.width, n, vbase + kb * g.vsS, g.vsS, g.dv, corr, rows, acc + (r0 - i0) * g.dv);
+      }
+    }
+    for (int64_t i = i0; i < i1; i++) {
+      float* o = g.out + b * g.osB + h * g.osH + i * g.osT;
+      const float inv = 1.0f / l[i - i0];
+      const float* a = acc + (i - i0) * g.dv;
+      for (int64_t c = 0; c < g.dv; c++) o[c] = a[c] * inv;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace frugal
