@@ -7,6 +7,7 @@
 import * as A from '../autograd/index.js';
 import type { Variable } from '../autograd/variable.js';
 import { FrugalError } from '../core/errors.js';
+import { scaledDotProductAttention } from '../ops/attention.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type InitOptions, resolveRng } from './init.js';
 import type { KVCache } from './kv-cache.js';
@@ -141,6 +142,11 @@ export class MultiHeadAttention extends Module {
    * are shared by groups of heads/kvHeads query heads.
    */
   attend({ q, k, v, mask, scoreBias }: AttentionInputs): Variable {
+    // Nothing to differentiate: the fused kernel never materializes the scores (inference path).
+    if (!scoreBias && ![q, k, v].some((x) => x.requiresGrad)) {
+      const opts = { scale: this.scale, ...(mask ? { mask } : {}) };
+      return A.constant(scaledDotProductAttention(q.value, k.value, v.value, opts));
+    }
     const [b, h, t, d] = q.shape as [number, number, number, number];
     const s = k.shape[2]!;
     const kFull = this.repeatKv(k);
