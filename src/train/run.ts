@@ -1,0 +1,314 @@
+import { join } from 'node:path';
+import { noGrad } from '../autograd/variable.js';
+import { getNumThreads } from '../backend/threads.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { FrugalError } from '../core/errors.js';
+import type { BpeTokenizer } from '../data/bpe-tokenizer.js';
+import { fromTokenizerJson, toTokenizerJson } from '../data/tokenizer-json.js';
+import { BertForSequenceClassification } from '../models/bert.js';
+import { type ModelConfig, resolveConfig } from '../models/config.js';
+import { createModel } from '../models/create.js';
+import { LlamaForCausalLM } from '../models/llama.js';
+import { fitBaseline } from './baseline.js';
+import {
+  CHECKPOINT_FILES,
+  loadModelWeights,
+  parseJson,
+  readCheckpointFile,
+  readTrainerState,
+} from './checkpoint.js';
+import { writeLossPlot } from './loss-plot.js';
+import { binaryMetrics } from './metrics.js';
+import { classifyTask, evaluateClassifier, prepareClassifyData } from './tasks/classify.js';
+import { evaluateLm, lmTask, prepareLmData } from './tasks/lm.js';
+import { METRICS_FILE, Trainer, type TrainResult } from './trainer.js';
+
+export type TaskName = 'classify' | 'lm';
+
+export interface TrainRunOptions {
+  task: TaskName;
+  /** A preset name (bert-mini, llama-tiny, ...) or a path to a config JSON. */
+  model: string;
+  out: string;
+  steps?: number;
+  minutes?: number;
+  batch: number;
+  seqLen: number;
+  lr: number;
+  warmup: number;
+  seed: number;
+  vocabSize: number;
+  evalEvery?: number;
+  accumulate?: number;
+  weightDecay?: number;
+  /** Use only the first `limit` training items (for quick runs and tests). */
+  limit?: number;
+  /** LM validation uses the first this many blocks of the validation split. */
+  evalBlocks?: number;
+  resume?: boolean;
+  progress?: boolean;
+}
+
+export const RESULT_FILE = 'result.json';
+export const LOSS_PLOT_FILE = 'loss.svg';
+
+/** The data fields of a run, stored in trainer-state.json so that eval and resume rebuild the same data. */
+interface RunRecord {
+  task: TaskName;
+  model: string;
+  splitSeed: number;
+  seqLen: number;
+  vocabSize: number;
+  batch: number;
+  lr: number;
+  warmup: number;
+  accumulate: number;
+  limit?: number;
+  evalBlocks?: number;
+}
+
+/**
+ * `frugal train`: data, tokenizer, model, Trainer, then the test-split scores; for classify also the
+ * bag-of-words baseline on the same split and tokens, for lm the loss-vs-time plot. Writes
+ * result.json into the output directory and returns it.
+ */
+export async function runTraining(o: TrainRunOptions): Promise<Record<string, unknown>> {
+  const record: RunRecord = {
+    task: o.task,
+    model: o.model,
+    splitSeed: 0,
+    seqLen: o.seqLen,
+    vocabSize: o.vocabSize,
+    batch: o.batch,
+    lr: o.lr,
+    warmup: o.warmup,
+    accumulate: o.accumulate ?? 1,
+    ...(o.limit === undefined ? {} : { limit: o.limit }),
+    ...(o.evalBlocks === undefined ? {} : { evalBlocks: o.evalBlocks }),
+  };
+  const savedTokenizer = o.resume ? await loadTokenizer(o.out) : undefined;
+  if (o.resume) checkSameRun(record, (await readTrainerState(o.out)).run, o.out);
+  const common = {
+    out: o.out,
+    seed: o.seed,
+    lr: o.lr,
+    warmupSteps: o.warmup,
+    accumulate: record.accumulate,
+    run: { ...record },
+    ...(o.steps === undefined ? {} : { steps: o.steps }),
+    ...(o.minutes === undefined ? {} : { minutes: o.minutes }),
+    ...(o.evalEvery === undefined ? {} : { evalEvery: o.evalEvery }),
+    ...(o.weightDecay === undefined ? {} : { weightDecay: o.weightDecay }),
+    ...(o.resume ? { resume: true } : {}),
+    ...(o.progress === undefined ? {} : { progress: o.progress }),
+  };
+  const dataOpts = {
+    seqLen: o.seqLen,
+    vocabSize: o.vocabSize,
+    ...(o.limit === undefined ? {} : { limit: o.limit }),
+    ...(savedTokenizer ? { tokenizer: savedTokenizer } : {}),
+  };
+  const threads = getNumThreads();
+  if (o.task === 'classify') {
+    const data = prepareClassifyData(dataOpts);
+    const config = modelConfig(o.model, 'bert', data.tokenizer, o.seqLen);
+    const model = createModel(config, { seed: o.seed });
+    if (!(model instanceof BertForSequenceClassification)) throw wrongArch(o.model, 'classify', 'bert');
+    const trainer = new Trainer({
+      ...common,
+      model,
+      task: classifyTask(data, { batch: o.batch, seed: o.seed, accumulate: record.accumulate }),
+      extras: extras(config, data.tokenizer),
+    });
+    const fit = await trainer.fit();
+    const test = noGrad(() => evaluateClassifier(model.eval(), data, data.test));
+    const t0 = performance.now();
+    const base = fitBaseline(data.train, data.validation, data.tokenizer.vocabSize);
+    const baselineS = (performance.now() - t0) / 1000;
+    const result = {
+      ...summary(o, fit, model.parameterCount(), threads),
+      test: round(test),
+      baseline: {
+        method:
+          'bag-of-words logistic regression (sublinear tf-idf over the same tokens, L2 picked on validation F1)',
+        l2: base.l2,
+        fitSeconds: Number(baselineS.toFixed(2)),
+        validation: round(base.validation),
+        test: round(binaryMetrics(base.model.predict(data.test.docs), data.test.labels)),
+      },
+    };
+    await writeFileAtomic(join(o.out, RESULT_FILE), `${JSON.stringify(result, null, 2)}\n`);
+    return result;
+  }
+  const data = prepareLmData(dataOpts);
+  const config = modelConfig(o.model, 'llama', data.tokenizer, o.seqLen);
+  const model = createModel(config, { seed: o.seed });
+  if (!(model instanceof LlamaForCausalLM)) throw wrongArch(o.model, 'lm', 'llama');
+  const trainer = new Trainer({
+    ...common,
+    model,
+    task: lmTask(data, {
+      batch: o.batch,
+      seed: o.seed,
+      accumulate: record.accumulate,
+      ...(o.evalBlocks === undefined ? {} : { evalBlocks: o.evalBlocks }),
+    }),
+    extras: extras(config, data.tokenizer),
+  });
+  const fit = await trainer.fit();
+  const testLoss = noGrad(() => evaluateLm(model.eval(), data.test, o.evalBlocks));
+  await writeLossPlot(
+    join(o.out, METRICS_FILE),
+    join(o.out, LOSS_PLOT_FILE),
+    `${o.model} on the Python standard library (seq ${o.seqLen}, batch ${o.batch})`,
+  );
+  const result = {
+    ...summary(o, fit, model.parameterCount(), threads),
+    test: { loss: round4(testLoss), perplexity: round4(Math.exp(testLoss)) },
+  };
+  await writeFileAtomic(join(o.out, RESULT_FILE), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** Loads a checkpoint's config, tokenizer and weights, and the run record it was trained with. */
+export async function loadCheckpointModel(dir: string) {
+  const state = await readTrainerState(dir);
+  const run = state.run as unknown as RunRecord;
+  const config = resolveConfig(
+    parseJson(
+      await readCheckpointFile(dir, CHECKPOINT_FILES.config),
+      join(dir, CHECKPOINT_FILES.config),
+    ) as Partial<ModelConfig>,
+  );
+  const tokenizer = await loadTokenizer(dir);
+  const model = createModel(config);
+  const weights = await loadModelWeights(dir, state);
+  try {
+    model.loadStateDict(weights);
+  } finally {
+    for (const t of Object.values(weights)) t.dispose();
+  }
+  model.eval();
+  return { model, tokenizer, run, state };
+}
+
+/** `frugal eval`: scores a checkpoint on its run's validation or test split. */
+export async function evaluateCheckpoint(
+  dir: string,
+  split: 'validation' | 'test',
+): Promise<Record<string, unknown>> {
+  const { model, tokenizer, run, state } = await loadCheckpointModel(dir);
+  const dataOpts = {
+    seqLen: run.seqLen,
+    vocabSize: run.vocabSize,
+    splitSeed: run.splitSeed,
+    tokenizer,
+    ...(run.limit === undefined ? {} : { limit: run.limit }),
+  };
+  const head = { checkpoint: dir, task: run.task, step: state.step, split };
+  if (run.task === 'classify') {
+    if (!(model instanceof BertForSequenceClassification)) throw wrongArch(run.model, 'classify', 'bert');
+    const data = prepareClassifyData(dataOpts);
+    return { ...head, ...round(noGrad(() => evaluateClassifier(model, data, data[split]))) };
+  }
+  if (!(model instanceof LlamaForCausalLM)) throw wrongArch(run.model, 'lm', 'llama');
+  const data = prepareLmData(dataOpts);
+  const loss = noGrad(() => evaluateLm(model, data[split], run.evalBlocks));
+  return { ...head, loss: round4(loss), perplexity: round4(Math.exp(loss)) };
+}
+
+async function loadTokenizer(dir: string): Promise<BpeTokenizer> {
+  const file = join(dir, CHECKPOINT_FILES.tokenizer);
+  return fromTokenizerJson(parseJson(await readCheckpointFile(dir, CHECKPOINT_FILES.tokenizer), file), file);
+}
+
+function modelConfig(
+  spec: string,
+  arch: 'bert' | 'llama',
+  tokenizer: BpeTokenizer,
+  seqLen: number,
+): ModelConfig {
+  const base = resolveConfig(spec);
+  if (base.arch !== arch) throw wrongArch(spec, arch === 'bert' ? 'classify' : 'lm', arch);
+  const overrides: Record<string, unknown> = { vocabSize: tokenizer.vocabSize };
+  if (arch === 'bert') overrides.numLabels = 2;
+  const config = resolveConfig(spec, overrides);
+  if ('maxPositions' in config && config.maxPositions < seqLen)
+    throw new FrugalError(
+      'E_CONFIG',
+      `--seq-len ${seqLen} exceeds the model's maxPositions ${config.maxPositions}`,
+      {
+        op: 'frugal train',
+        field: 'maxPositions',
+        hint: 'lower --seq-len or use a config with more positions',
+      },
+    );
+  return config;
+}
+
+function extras(config: ModelConfig, tokenizer: BpeTokenizer): Record<string, string> {
+  return {
+    [CHECKPOINT_FILES.config]: `${JSON.stringify(config, null, 2)}\n`,
+    [CHECKPOINT_FILES.tokenizer]: JSON.stringify(toTokenizerJson(tokenizer)),
+  };
+}
+
+function checkSameRun(now: RunRecord, saved: Record<string, unknown>, dir: string): void {
+  for (const key of [
+    'task',
+    'model',
+    'seqLen',
+    'vocabSize',
+    'batch',
+    'lr',
+    'warmup',
+    'accumulate',
+    'limit',
+  ] as const)
+    if (saved[key] !== now[key])
+      throw new FrugalError(
+        'E_CONFIG',
+        `the checkpoint was trained with ${key} ${String(saved[key])}, not ${String(now[key])}`,
+        {
+          op: 'frugal train --resume',
+          file: dir,
+          field: key,
+          hint: 'resume with the options of the original run',
+        },
+      );
+}
+
+function wrongArch(model: string, task: TaskName, arch: string): FrugalError {
+  return new FrugalError('E_CONFIG', `task ${task} needs a ${arch} model, and ${model} is not one`, {
+    op: 'frugal train',
+    field: 'model',
+    hint: task === 'classify' ? 'use --model bert-mini (or another bert config)' : 'use --model llama-tiny',
+  });
+}
+
+function summary(o: TrainRunOptions, fit: TrainResult, params: number, threads: number) {
+  return {
+    task: o.task,
+    model: o.model,
+    parameters: params,
+    seed: o.seed,
+    threads,
+    batch: o.batch,
+    seqLen: o.seqLen,
+    lr: o.lr,
+    steps: fit.step,
+    elapsedS: Number(fit.elapsedS.toFixed(1)),
+    tokensSeen: fit.tokensSeen,
+    tokensPerS: Math.round(fit.tokensSeen / fit.elapsedS),
+    validation: Object.fromEntries(Object.entries(fit.final).map(([k, v]) => [k, round4(v)])),
+    evals: fit.evals.length,
+  };
+}
+
+function round4(x: number): number {
+  return Number(x.toFixed(4));
+}
+
+function round(m: object): Record<string, number> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round4(v as number)]));
+}
