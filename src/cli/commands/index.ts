@@ -1,15 +1,21 @@
 import type { Command } from 'commander';
 import { register as registerDemo } from './demo.js';
 import { register as registerDoctor } from './doctor.js';
+import { register as registerEval } from './eval.js';
+import { register as registerGenerate } from './generate.js';
 import { register as registerIndex } from './index-cmd.js';
 import { register as registerPlan } from './plan.js';
 import { register as registerSafim } from './safim.js';
+import { register as registerTrain } from './train.js';
 
 /** Every subcommand module exports a `register(program)`; list them here, one line each. */
 export function registerCommands(program: Command): void {
   registerDemo(program);
   registerDoctor(program);
+  registerEval(program);
+  registerGenerate(program);
   registerIndex(program);
   registerPlan(program);
   registerSafim(program);
+  registerTrain(program);
 }
