@@ -48,17 +48,27 @@ export interface Checkpoint {
  */
 export async function saveCheckpoint(dir: string, c: Checkpoint): Promise<void> {
   const step = String(c.state.step);
-  const files: [string, string | Uint8Array][] = [
-    ...Object.entries(c.extras ?? {}),
-    [CHECKPOINT_FILES.model, encodeSafetensors(c.model, { format: 'frugal', step })],
+  // Encoded one at a time while staging, so only one file's bytes are in memory at once.
+  const files: [string, () => string | Uint8Array][] = [
+    ...Object.entries(c.extras ?? {}).map(([name, text]): [string, () => string] => [name, () => text]),
+    [CHECKPOINT_FILES.model, () => encodeSafetensors(c.model, { format: 'frugal', step })],
     [
       CHECKPOINT_FILES.optimizer,
-      encodeSafetensors(c.optimizer.tensors, { step: String(c.optimizer.step), lr: String(c.optimizer.lr) }),
+      () =>
+        encodeSafetensors(c.optimizer.tensors, {
+          step: String(c.optimizer.step),
+          lr: String(c.optimizer.lr),
+        }),
     ],
-    [CHECKPOINT_FILES.state, `${JSON.stringify(c.state, null, 2)}\n`],
+    [CHECKPOINT_FILES.state, () => `${JSON.stringify(c.state, null, 2)}\n`],
   ];
   await removeStaged(dir);
-  for (const [name, data] of files) await writeFileAtomic(join(dir, name + STAGED), data);
+  try {
+    for (const [name, data] of files) await writeFileAtomic(join(dir, name + STAGED), data());
+  } catch (e) {
+    await removeStaged(dir);
+    throw e;
+  }
   for (const [name] of files) await rename(join(dir, name + STAGED), join(dir, name));
 }
 
