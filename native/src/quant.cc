@@ -101,20 +101,27 @@ struct I4Problem {
 
 thread_local AlignedBuffer<int16_t> t_pack_a, t_pack_w;
 
-void Epilogue(const I4Problem& p, const int32_t* tile, int64_t i0, int64_t j0, int m, int n, int64_t group,
-              bool first) {
-  const int64_t groups = p.k / p.groupSize;
+// scaleWt is scaleW transposed to [groups, n], so the inner loop reads scales contiguously and
+// vectorizes; the operation order ((acc * sa) * sw, then + bias or + out) is the reference's.
+void Epilogue(const I4Problem& p, const float* scaleWt, const int32_t* tile, int64_t i0, int64_t j0, int m, int n,
+              int64_t group, bool first) {
+  const float* sw = scaleWt + group * p.n + j0;
   for (int i = 0; i < m; i++) {
     const float sa = p.scaleA[i0 + i];
+    const int32_t* t = tile + i * n;
     float* out = p.out + (i0 + i) * p.n + j0;
-    for (int j = 0; j < n; j++) {
-      const float v = static_cast<float>(tile[i * n + j]) * sa * p.scaleW[(j0 + j) * groups + group];
-      out[j] = first ? v + (p.bias ? p.bias[j0 + j] : 0.0f) : out[j] + v;
+    if (first && p.bias) {
+      const float* b = p.bias + j0;
+      for (int j = 0; j < n; j++) out[j] = static_cast<float>(t[j]) * sa * sw[j] + b[j];
+    } else if (first) {
+      for (int j = 0; j < n; j++) out[j] = static_cast<float>(t[j]) * sa * sw[j];
+    } else {
+      for (int j = 0; j < n; j++) out[j] += static_cast<float>(t[j]) * sa * sw[j];
     }
   }
 }
 
-void I4Region(const GemmI8Kernel& kr, const I4Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+void I4Region(const GemmI8Kernel& kr, const I4Problem& p, const float* scaleWt, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   if (m0 >= m1 || n0 >= n1) return;
   const int64_t kpMax = p.groupSize / 2;
   const int64_t ncMax = std::min<int64_t>(kr.nc, ((n1 - n0 + kr.nr - 1) / kr.nr) * kr.nr);
@@ -136,7 +143,7 @@ void I4Region(const GemmI8Kernel& kr, const I4Problem& p, int64_t m0, int64_t m1
           for (int64_t ir = 0; ir < mc; ir += kr.mr) {
             const int m = static_cast<int>(std::min<int64_t>(kr.mr, mc - ir));
             kr.micro(kpairs, ap + ir * kpairs * 2, wp + jr * kpairs * 2, tile, n, false, m, n);
-            Epilogue(p, tile, ic + ir, jc + jr, m, n, group, pc == 0);
+            Epilogue(p, scaleWt, tile, ic + ir, jc + jr, m, n, group, pc == 0);
           }
         }
       }
@@ -146,6 +153,11 @@ void I4Region(const GemmI8Kernel& kr, const I4Problem& p, int64_t m0, int64_t m1
 
 void GemmI4(const I4Problem& p) {
   const GemmI8Kernel kr = SelectGemmI8();
+  const int64_t groups = p.k / p.groupSize;
+  AlignedBuffer<float> transposed;
+  float* scaleWt = transposed.Get(static_cast<size_t>(groups * p.n));
+  for (int64_t j = 0; j < p.n; j++)
+    for (int64_t g = 0; g < groups; g++) scaleWt[g * p.n + j] = p.scaleW[j * groups + g];
   int threads = NumThreads();
   if (2.0 * p.m * p.n * p.k < 2e6) threads = 1;
   const int64_t tilesM = (p.m + kr.mr - 1) / kr.mr, tilesN = (p.n + kr.nr - 1) / kr.nr;
@@ -154,7 +166,7 @@ void GemmI4(const I4Problem& p) {
     int64_t m0 = 0, m1 = p.m, n0 = 0, n1 = p.n;
     if (splitN) StaticPartition(p.n, nt, tid, kr.nr, &n0, &n1);
     else StaticPartition(p.m, nt, tid, kr.mr, &m0, &m1);
-    I4Region(kr, p, m0, m1, n0, n1);
+    I4Region(kr, p, scaleWt, m0, m1, n0, n1);
   });
 }
 

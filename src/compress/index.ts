@@ -4,7 +4,7 @@ export { type Int4LinearArgs, int4Linear } from './int4-linear.js';
 export { packInt4, unpackInt4 } from './int4-pack.js';
 export { findLayers, type LayerSite, type LinearRole, roleOf } from './layers.js';
 export {
-  DEFAULT_GROUP_SIZE,
+  DEFAULT_INT4_GROUP,
   type LayerPlan,
   planQuantization,
   type QuantizeModelOptions,

@@ -19,7 +19,11 @@ export interface QuantizeModelOptions {
   weights?: {
     /** One width for every quantized layer (W8A8 or uniform W4A8); excludes `scheme`. */
     bits?: WeightBits;
-    /** Input features per weight scale (default 128 where it divides the width, else a whole row). */
+    /**
+     * Input features per weight scale. Default: INT8, one scale per output row (ZeroQuant's groups
+     * are sets of rows; one row each is the finest such grouping and costs nothing in the GEMM
+     * epilogue); INT4, 128 where it divides the width (else a whole row), since 4 bits need finer groups.
+     */
     groupSize?: number;
   };
   activations?: 'int8-token';
@@ -47,7 +51,7 @@ const SCHEME_BITS: Record<QuantScheme, Record<'attention' | 'ffn', WeightBits>> 
   'w4a8-mixed': { attention: 8, ffn: 4 },
 };
 
-export const DEFAULT_GROUP_SIZE = 128;
+export const DEFAULT_INT4_GROUP = 128;
 
 function checkOptions(opts: QuantizeModelOptions): void {
   const op = 'quantizeModel';
@@ -89,7 +93,7 @@ export function planQuantization(
     const bits = opts.weights?.bits ?? SCHEME_BITS[opts.scheme ?? 'w8a8'][site.role];
     const { inFeatures, outFeatures } = site.layer;
     const requested = opts.weights?.groupSize;
-    const fallback = inFeatures % DEFAULT_GROUP_SIZE === 0 ? DEFAULT_GROUP_SIZE : inFeatures;
+    const fallback = bits === 4 && inFeatures % DEFAULT_INT4_GROUP === 0 ? DEFAULT_INT4_GROUP : inFeatures;
     const groupSize = resolveGroupSize({ bits, groupSize: requested ?? fallback }, inFeatures, site.path);
     plan.push({ path: site.path, role: site.role, bits, groupSize, inFeatures, outFeatures });
   }
