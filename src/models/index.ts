@@ -11,7 +11,17 @@ export {
   validateConfig,
 } from './config.js';
 export { createModel, type FrugalModel } from './create.js';
+export { type LoadHfOptions, loadHfCheckpoint, saveHfCheckpoint } from './hf.js';
+export { configFromHf, configToHf } from './hf-config.js';
+export { hfNameMap } from './hf-names.js';
 export { LlamaCache, LlamaForCausalLM } from './llama.js';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  readSafetensors,
+  type SafetensorsContent,
+  writeSafetensors,
+} from './safetensors.js';
 export { type GenerateOptions, sampleNext } from './sampling.js';
 export { T5Block, T5ForConditionalGeneration, T5Stack } from './t5.js';
 export { relativeBucket } from './t5-buckets.js';
