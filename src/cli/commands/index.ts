@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as registerDemo } from './demo.js';
 import { register as registerDoctor } from './doctor.js';
 import { register as registerEval } from './eval.js';
+import { register as registerExport } from './export.js';
 import { register as registerGenerate } from './generate.js';
 import { register as registerIndex } from './index-cmd.js';
 import { register as registerPlan } from './plan.js';
@@ -13,6 +14,7 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerDoctor(program);
   registerEval(program);
+  registerExport(program);
   registerGenerate(program);
   registerIndex(program);
   registerPlan(program);
