@@ -63,6 +63,6 @@ Examples:
         ...(o.topK === undefined ? {} : { topK: o.topK }),
         ...(o.topP === undefined ? {} : { topP: o.topP }),
       });
-      process.stdout.write(`${o.prompt}${text}\n`);
+      console.log(`${o.prompt}${text}`);
     });
 }
