@@ -126,7 +126,8 @@ export class MultiHeadAttention extends Module {
     const s = k.shape[2]!;
     let mask = call.mask;
     const owned: Tensor[] = [];
-    if (call.causal) {
+    // A single query at the end of the keys sees all of them: no causal mask needed when decoding.
+    if (call.causal && t > 1) {
       const cm = causalMask(t, s);
       owned.push(cm);
       mask = mask ? maskAnd(mask, cm) : cm;
