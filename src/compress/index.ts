@@ -3,6 +3,7 @@ export { quantizeRowsReference, quantizeTokens, type TokenQuantized } from './ac
 export { type Int4LinearArgs, int4Linear } from './int4-linear.js';
 export { packInt4, unpackInt4 } from './int4-pack.js';
 export { findLayers, type LayerSite, type LinearRole, roleOf } from './layers.js';
+export { distillQuantize, type LkdLayerResult, type LkdOptions, type LkdReport } from './lkd.js';
 export {
   DEFAULT_INT4_GROUP,
   type LayerPlan,

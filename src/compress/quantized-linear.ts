@@ -12,6 +12,7 @@ import type { Variable } from '../autograd/variable.js';
 import { FrugalError } from '../core/errors.js';
 import type { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
+import { cast } from '../ops/elementwise.js';
 import { quantizedLinear } from '../ops/linalg.js';
 import { contiguous, reshape } from '../ops/shape-ops.js';
 import { tidy } from '../tensor/scope.js';
@@ -50,7 +51,7 @@ export class QuantizedLinear extends Module {
 
   static fromLinear(linear: Linear, opts: WeightQuantOptions, where = 'Linear'): QuantizedLinear {
     const q = quantizeWeight(linear.weight.value, opts, where);
-    return new QuantizedLinear(q, linear.bias ? contiguous(linear.bias.value) : undefined);
+    return new QuantizedLinear(q, linear.bias ? cast(linear.bias.value, 'f32') : undefined);
   }
 
   /** Bytes held by codes, scales and bias. */
