@@ -224,6 +224,65 @@ export interface NativeAddon {
   f16ToF32(x: Uint16Array, xOffset: number, out: Float32Array, outOffset: number, n: number): void;
   /** Measured FMA peak in GFLOP/s over `threads` threads for about `milliseconds`, at the active ISA. */
   fmaPeak(threads: number, milliseconds: number): number;
+  /**
+   * Fused SGD step in place over p[pOffset..+n] with g[gOffset..+n]: d = g + weightDecay * p;
+   * with momentum (buf non-null, n entries) buf = momentum * buf + d and d = buf (or d + momentum *
+   * buf when nesterov); p -= lr * d.
+   */
+  sgdStepF32(
+    p: Float32Array,
+    pOffset: number,
+    g: Float32Array,
+    gOffset: number,
+    n: number,
+    buf: Float32Array | null,
+    lr: number,
+    weightDecay: number,
+    momentum: number,
+    nesterov: boolean,
+  ): void;
+  /**
+   * Fused Adam/AdamW step in place: g' = g + l2 * p; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2;
+   * p = p * shrink - lr * invC1 * m / (sqrt(v * invC2) + eps). m and v hold n entries.
+   */
+  adamStepF32(
+    p: Float32Array,
+    pOffset: number,
+    g: Float32Array,
+    gOffset: number,
+    n: number,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    invC1: number,
+    invC2: number,
+    l2: number,
+    shrink: number,
+  ): void;
+  /**
+   * Fused LAMB step in place: m, v as Adam; u = m invC1 / (sqrt(v invC2) + eps) + weightDecay * p;
+   * p -= lr * trust * u with trust = ||p|| / ||u|| (1 when either is 0). Returns trust.
+   */
+  lambStepF32(
+    p: Float32Array,
+    pOffset: number,
+    g: Float32Array,
+    gOffset: number,
+    n: number,
+    m: Float32Array,
+    v: Float32Array,
+    u: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    invC1: number,
+    invC2: number,
+    weightDecay: number,
+  ): number;
 }
 
 export type NativeLoad = { available: true; addon: NativeAddon } | { available: false; reason: string };
