@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { noGrad } from '../autograd/variable.js';
+import { backendStatus } from '../backend/registry.js';
 import { getNumThreads } from '../backend/threads.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { FrugalError } from '../core/errors.js';
@@ -293,6 +294,7 @@ function summary(o: TrainRunOptions, fit: TrainResult, params: number, threads: 
     parameters: params,
     seed: o.seed,
     threads,
+    backends: backendStatus(),
     batch: o.batch,
     seqLen: o.seqLen,
     lr: o.lr,

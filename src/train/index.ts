@@ -1,0 +1,49 @@
+/** `frugal/train`: the training loop, checkpoints, the built-in tasks and the bag-of-words baseline. */
+export {
+  BagOfWordsClassifier,
+  type BaselineResult,
+  fitBaseline,
+  type LogisticRegressionOptions,
+} from './baseline.js';
+export {
+  CHECKPOINT_FILES,
+  type Checkpoint,
+  loadModelWeights,
+  loadOptimizerState,
+  readTrainerState,
+  saveCheckpoint,
+  type TrainerState,
+} from './checkpoint.js';
+export { DataOrder, mixSeed } from './data-order.js';
+export { reseedDropout } from './dropout-seeds.js';
+export { generateFromCheckpoint } from './generate.js';
+export { writeLossPlot } from './loss-plot.js';
+export { type BinaryMetrics, binaryMetrics } from './metrics.js';
+export {
+  evaluateCheckpoint,
+  LOSS_PLOT_FILE,
+  loadCheckpointModel,
+  RESULT_FILE,
+  runTraining,
+  type TaskName,
+  type TrainRunOptions,
+} from './run.js';
+export {
+  CLASSIFY_SPECIAL_TOKENS,
+  type ClassifyData,
+  type ClassifyDataOptions,
+  classifyTask,
+  type EncodedSplit,
+  evaluateClassifier,
+  prepareClassifyData,
+} from './tasks/classify.js';
+export { EOS_TOKEN, evaluateLm, type LmData, type LmDataOptions, lmTask, prepareLmData } from './tasks/lm.js';
+export {
+  type EvalRecord,
+  METRICS_FILE,
+  type TrainBatch,
+  Trainer,
+  type TrainerOptions,
+  type TrainerTask,
+  type TrainResult,
+} from './trainer.js';
