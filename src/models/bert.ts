@@ -52,6 +52,7 @@ export class BertForSequenceClassification extends Module {
           mlp: 'gelu-erf',
           hidden: c.intermediate,
           dropout: c.dropout,
+          attentionDropout: c.dropout,
           bias: true,
         }),
       );

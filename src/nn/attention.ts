@@ -9,6 +9,7 @@ import type { Variable } from '../autograd/variable.js';
 import { FrugalError } from '../core/errors.js';
 import { scaledDotProductAttention } from '../ops/attention.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { Dropout } from './dropout.js';
 import { type InitOptions, resolveRng } from './init.js';
 import type { KVCache } from './kv-cache.js';
 import { Linear } from './linear.js';
@@ -26,6 +27,8 @@ export interface AttentionOptions extends InitOptions {
   scale?: number;
   /** Rotary position embedding applied to q and k (Llama). */
   rope?: RotaryEmbedding;
+  /** Dropout on the attention probabilities in training (BERT; default 0). */
+  dropout?: number;
 }
 
 export interface AttentionCall {
@@ -58,6 +61,7 @@ export class MultiHeadAttention extends Module {
   readonly kvHeads: number;
   readonly scale: number;
   readonly rope: RotaryEmbedding | undefined;
+  readonly probDrop: Dropout | undefined;
 
   constructor(
     readonly dim: number,
@@ -102,6 +106,7 @@ export class MultiHeadAttention extends Module {
     this.k = this.addModule('k', new Linear(dim, kvInner, lin));
     this.v = this.addModule('v', new Linear(dim, kvInner, lin));
     this.o = this.addModule('o', new Linear(inner, dim, lin));
+    this.probDrop = opts.dropout ? this.addModule('probDrop', new Dropout(opts.dropout, { rng })) : undefined;
   }
 
   /** x [B, T, C] → [B, T, C]. */
@@ -144,7 +149,8 @@ export class MultiHeadAttention extends Module {
    */
   attend({ q, k, v, mask, scoreBias }: AttentionInputs): Variable {
     // Nothing to differentiate: the fused kernel never materializes the scores (inference path).
-    if (!scoreBias && ![q, k, v].some((x) => x.requiresGrad)) {
+    const dropping = this.probDrop !== undefined && this.training;
+    if (!scoreBias && !dropping && ![q, k, v].some((x) => x.requiresGrad)) {
       const opts = { scale: this.scale, ...(mask ? { mask } : {}) };
       return A.constant(scaledDotProductAttention(q.value, k.value, v.value, opts));
     }
@@ -158,7 +164,8 @@ export class MultiHeadAttention extends Module {
     let scores = A.reshape(this.scale === 1 ? raw : A.mul(raw, this.scale), [b, h, t, s]);
     if (scoreBias) scores = A.add(scores, scoreBias);
     if (mask) scores = A.where(mask, scores, -1e9);
-    const probs = A.reshape(A.softmax(scores, -1), [b * h, t, s]);
+    const weights = A.softmax(scores, -1);
+    const probs = A.reshape(this.probDrop ? this.probDrop.forward(weights) : weights, [b * h, t, s]);
     return A.reshape(A.matmul(probs, flat(vFull, s)), [b, h, t, d]);
   }
 

@@ -24,6 +24,8 @@ export interface TransformerBlockOptions extends InitOptions {
   hidden?: number;
   /** Dropout on each residual branch (default 0). */
   dropout?: number;
+  /** Dropout on the attention probabilities (default 0). */
+  attentionDropout?: number;
   /** Biases in attention projections (default true for layer norm, false for rms). */
   bias?: boolean;
   /** Key/value heads for grouped-query attention (default: heads). */
@@ -58,6 +60,7 @@ export class TransformerBlock extends Module {
         bias: opts.bias ?? norm === 'layer',
         ...(opts.kvHeads === undefined ? {} : { kvHeads: opts.kvHeads }),
         ...(opts.rope === undefined ? {} : { rope: opts.rope }),
+        ...(opts.attentionDropout === undefined ? {} : { dropout: opts.attentionDropout }),
       }),
     );
     this.norm2 = this.addModule('norm2', makeNorm());

@@ -94,4 +94,28 @@ describe('MultiHeadAttention', () => {
     attn.dispose();
     x.dispose();
   });
+
+  it('drops attention probabilities in training only, also without gradients', () => {
+    const dropping = new nn.MultiHeadAttention(8, 2, { seed: 12, dropout: 0.5 });
+    const plain = new nn.MultiHeadAttention(8, 2, { seed: 12 });
+    const x = A.constant(F.randn([1, 4, 8], { seed: 13 }));
+    const run = (m: nn.MultiHeadAttention) => A.noGrad(() => F.tidy(() => m.forward(x).value.toFlatArray()));
+    assert.ok(!close(run(dropping), run(dropping)), 'two training passes drop differently');
+    dropping.eval();
+    plain.eval();
+    assert.ok(close(run(dropping), run(plain)), 'eval is plain attention');
+    for (const v of [dropping, plain, x]) v.dispose();
+  });
+
+  it('with headDim and scale options gives heads·headDim ≠ dim (T5) and passes gradcheck', () => {
+    const attn = new nn.MultiHeadAttention(4, 2, { seed: 14, headDim: 3, scale: 1, kvHeads: 1, bias: false });
+    assert.deepEqual(attn.q.weight.shape, [6, 4]);
+    assert.deepEqual(attn.k.weight.shape, [3, 4]);
+    const x = F.randn([1, 3, 4], { seed: 15 });
+    const r = A.gradcheck((v) => attn.forward(v, { causal: true }), [x]);
+    assert.ok(r.ok, JSON.stringify(r.worst));
+    assert.throws(() => new nn.MultiHeadAttention(8, 4, { kvHeads: 3 }), /kvHeads/);
+    attn.dispose();
+    x.dispose();
+  });
 });
