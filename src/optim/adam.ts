@@ -31,6 +31,10 @@ export class Adam extends Optimizer {
     const c2 = 1 - b2 ** this.stepCount;
     const l2 = this.decoupled ? 0 : wd;
     const shrink = this.decoupled ? 1 - lr * wd : 1;
+    if (this.kernels) {
+      this.kernels.adamStepF32(p, 0, g, 0, p.length, m!, v!, lr, b1, b2, eps, 1 / c1, 1 / c2, l2, shrink);
+      return;
+    }
     for (let i = 0; i < p.length; i++) {
       const gi = g[i]! + l2 * p[i]!;
       const mi = b1 * m![i]! + (1 - b1) * gi;

@@ -23,6 +23,10 @@ export class LAMB extends Optimizer {
     const { lr, weightDecay: wd, beta1: b1, beta2: b2, eps } = this;
     const c1 = 1 - b1 ** this.stepCount;
     const c2 = 1 - b2 ** this.stepCount;
+    if (this.kernels) {
+      this.kernels.lambStepF32(p, 0, g, 0, p.length, m!, v!, u!, lr, b1, b2, eps, 1 / c1, 1 / c2, wd);
+      return;
+    }
     let pNorm = 0;
     let uNorm = 0;
     for (let i = 0; i < p.length; i++) {

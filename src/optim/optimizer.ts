@@ -1,12 +1,16 @@
 /**
  * The optimizer base: walks parameters that have a gradient and updates their f32 storage in
- * place. Updates run in TypeScript over typed arrays (native optimizer kernels are not written
- * yet). Frozen parameters and parameters without a gradient are skipped.
+ * place. Each subclass has a fused native kernel (one pass over p, g and the state) and the same
+ * update as a TypeScript loop, which runs when the addon is absent or `native: false` and is the
+ * oracle the kernels are tested against. Frozen parameters and parameters without a gradient are
+ * skipped.
  */
 import type { Variable } from '../autograd/variable.js';
+import type { NativeAddon } from '../backend/native/binding.js';
 import { FrugalError } from '../core/errors.js';
 import { tensor } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { optimizerKernels } from './native.js';
 
 /**
  * Everything an optimizer needs to continue exactly where it stopped. State tensors are keyed
@@ -26,6 +30,8 @@ export interface OptimizerOptions {
   weightDecay?: number;
   /** When set, lr is taken from it before every step. */
   schedule?: LrSchedule;
+  /** Use the native kernels when the addon has them (default true); false runs the TypeScript loops. */
+  native?: boolean;
 }
 
 export abstract class Optimizer {
@@ -37,6 +43,8 @@ export abstract class Optimizer {
   private readonly keys: string[];
   private readonly schedule: LrSchedule | undefined;
   private readonly state = new Map<Variable, Float32Array[]>();
+  /** The addon when updates run natively, else undefined. */
+  protected readonly kernels: NativeAddon | undefined;
 
   constructor(params: readonly Variable[], opts: OptimizerOptions, name: string) {
     if (!(opts.lr >= 0) || !Number.isFinite(opts.lr)) {
@@ -67,6 +75,7 @@ export abstract class Optimizer {
     this.lr = opts.lr;
     this.weightDecay = wd;
     this.schedule = opts.schedule;
+    this.kernels = opts.native === false ? undefined : optimizerKernels();
   }
 
   /** One update of every parameter that has a gradient. */

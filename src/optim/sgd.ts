@@ -22,6 +22,10 @@ export class SGD extends Optimizer {
   protected update(p: Float32Array, g: Float32Array, state: Float32Array[]): void {
     const { lr, weightDecay: wd, momentum: mu } = this;
     const buf = state[0];
+    if (this.kernels) {
+      this.kernels.sgdStepF32(p, 0, g, 0, p.length, buf ?? null, lr, wd, mu, this.nesterov);
+      return;
+    }
     for (let i = 0; i < p.length; i++) {
       let d = g[i]! + wd * p[i]!;
       if (buf) {
