@@ -23,5 +23,5 @@ export {
   writeSafetensors,
 } from './safetensors.js';
 export { type GenerateOptions, sampleNext } from './sampling.js';
-export { T5Block, T5ForConditionalGeneration, T5Stack } from './t5.js';
+export { T5Block, T5Cache, T5ForConditionalGeneration, T5Stack } from './t5.js';
 export { relativeBucket } from './t5-buckets.js';

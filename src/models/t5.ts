@@ -30,6 +30,29 @@ import { bucketTable } from './t5-buckets.js';
 
 const OP = 'T5ForConditionalGeneration';
 
+/**
+ * Decoder caches: per layer, self-attention keys/values of the decoded positions and the
+ * cross-attention keys/values of the encoder states (projected once, on the first step).
+ */
+export class T5Cache {
+  readonly self: KVCache[];
+  readonly cross: KVCache[];
+
+  constructor(layers: number) {
+    this.self = Array.from({ length: layers }, () => new KVCache());
+    this.cross = Array.from({ length: layers }, () => new KVCache());
+  }
+
+  /** Decoded positions already cached. */
+  get length(): number {
+    return this.self[0]?.length ?? 0;
+  }
+
+  clear(): void {
+    for (const c of [...this.self, ...this.cross]) c.clear();
+  }
+}
+
 /** Self-attention, optional cross-attention, and feed-forward, each as x + drop(f(norm(x))). */
 export class T5Block extends Module {
   readonly selfNorm: RMSNorm;
@@ -59,11 +82,15 @@ export class T5Block extends Module {
   forward(
     x: Variable,
     self: { mask?: Tensor; scoreBias: Variable; causal?: boolean; cache?: KVCache },
-    cross?: { context: Variable; mask?: Tensor },
+    cross?: { context: Variable; mask?: Tensor; cache?: KVCache },
   ): Variable {
     let h = A.add(x, this.drop.forward(this.selfAttn.forward(this.selfNorm.forward(x), self)));
     if (this.crossAttn && this.crossNorm && cross) {
-      const call = { context: cross.context, ...(cross.mask ? { mask: cross.mask } : {}) };
+      const call = {
+        context: cross.context,
+        ...(cross.mask ? { mask: cross.mask } : {}),
+        ...(cross.cache ? { cache: cross.cache } : {}),
+      };
       h = A.add(h, this.drop.forward(this.crossAttn.forward(this.crossNorm.forward(h), call)));
     }
     return A.add(h, this.drop.forward(this.ff.forward(this.ffNorm.forward(h))));
@@ -109,14 +136,15 @@ export class T5Stack extends Module {
   /** Embedded x [B, T, hidden] → [B, T, hidden]. */
   forward(
     x: Variable,
-    opts: { mask?: Tensor; context?: Variable; contextMask?: Tensor; caches?: readonly KVCache[] },
+    opts: { mask?: Tensor; context?: Variable; contextMask?: Tensor; cache?: T5Cache },
   ): Variable {
     const t = x.shape[1]!;
-    const offset = opts.caches?.[0]?.length ?? 0;
+    const offset = opts.cache?.length ?? 0;
     const scoreBias = this.positionBias(t, offset + t, offset);
     let h = this.drop.forward(x);
     this.blocks.items.forEach((block, i) => {
-      const cache = opts.caches?.[i];
+      const cache = opts.cache?.self[i];
+      const crossCache = opts.cache?.cross[i];
       const self = {
         scoreBias,
         causal: this.isDecoder,
@@ -124,7 +152,11 @@ export class T5Stack extends Module {
         ...(cache ? { cache } : {}),
       };
       const cross = opts.context
-        ? { context: opts.context, ...(opts.contextMask ? { mask: opts.contextMask } : {}) }
+        ? {
+            context: opts.context,
+            ...(opts.contextMask ? { mask: opts.contextMask } : {}),
+            ...(crossCache ? { cache: crossCache } : {}),
+          }
         : undefined;
       h = block.forward(h, self, cross);
     });
@@ -166,12 +198,7 @@ export class T5ForConditionalGeneration extends Module {
   }
 
   /** Decoder logits [B, T, vocab] over encoder states; with caches, ids continue the cached positions. */
-  decode(
-    decoderInputIds: Tensor,
-    encoded: Variable,
-    attentionMask?: Tensor,
-    caches?: readonly KVCache[],
-  ): Variable {
+  decode(decoderInputIds: Tensor, encoded: Variable, attentionMask?: Tensor, cache?: T5Cache): Variable {
     const [b] = checkIds(OP, 'decoderInputIds', decoderInputIds);
     if (encoded.shape[0] !== b) {
       throw new FrugalError(
@@ -188,7 +215,7 @@ export class T5ForConditionalGeneration extends Module {
       const h = this.decoder.forward(this.shared.forward(decoderInputIds), {
         context: encoded,
         ...(mask ? { contextMask: mask } : {}),
-        ...(caches ? { caches } : {}),
+        ...(cache ? { cache } : {}),
       });
       if (this.lmHead) return this.lmHead.forward(h);
       return A.matmul(A.mul(h, this.config.hidden ** -0.5), this.shared.weight, { transB: true });
@@ -208,7 +235,7 @@ export class T5ForConditionalGeneration extends Module {
     if (inputIds.length === 0) {
       throw new FrugalError('E_ARG', 'the input needs at least one token', { op: OP, field: 'inputIds' });
     }
-    const caches = Array.from({ length: this.config.decoderLayers }, () => new KVCache());
+    const cache = new T5Cache(this.config.decoderLayers);
     try {
       return noGrad(() => {
         const encoded = tidy(() =>
@@ -218,7 +245,7 @@ export class T5ForConditionalGeneration extends Module {
           return decodeLoop([opts.decoderStartId], opts, (tokens) =>
             tidy(() => {
               const ids = tensor(Int32Array.from(tokens), { shape: [1, tokens.length] });
-              const logits = this.decode(ids, encoded, undefined, caches).value;
+              const logits = this.decode(ids, encoded, undefined, cache).value;
               return logits.slice(1, tokens.length - 1, tokens.length).toFloat32Array();
             }),
           );
@@ -227,7 +254,7 @@ export class T5ForConditionalGeneration extends Module {
         }
       });
     } finally {
-      for (const c of caches) c.clear();
+      cache.clear();
     }
   }
 }

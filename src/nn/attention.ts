@@ -39,7 +39,11 @@ export interface AttentionCall {
   mask?: Tensor;
   /** Added to the scores before softmax, broadcastable to [B, H, T, S] (T5 relative position bias). */
   scoreBias?: Variable;
-  /** Incremental decoding: keys/values of earlier steps are read from and appended to the cache. */
+  /**
+   * Incremental decoding: keys/values of earlier steps are read from and appended to the cache.
+   * With a context, the cache instead holds the context's keys/values, projected on the first call
+   * and reused unchanged after it (cross-attention while decoding).
+   */
   cache?: KVCache;
 }
 
@@ -120,14 +124,17 @@ export class MultiHeadAttention extends Module {
     const [b, t] = x.shape as [number, number, number];
     const src = call.context ?? x;
     let q = this.splitHeads(this.q.forward(x), this.heads);
-    let k = this.splitHeads(this.k.forward(src), this.kvHeads);
-    let v = this.splitHeads(this.v.forward(src), this.kvHeads);
-    if (this.rope) {
+    const stored = call.context ? call.cache?.read() : undefined;
+    let [k, v] = stored ?? [
+      this.splitHeads(this.k.forward(src), this.kvHeads),
+      this.splitHeads(this.v.forward(src), this.kvHeads),
+    ];
+    if (this.rope && !call.context) {
       const offset = call.cache?.length ?? 0;
       q = this.rope.apply(q, offset);
       k = this.rope.apply(k, offset);
     }
-    if (call.cache) [k, v] = call.cache.append(k, v);
+    if (call.cache && !stored) [k, v] = call.cache.append(k, v);
     const s = k.shape[2]!;
     let mask = call.mask;
     const owned: Tensor[] = [];

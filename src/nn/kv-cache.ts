@@ -35,6 +35,11 @@ export class KVCache {
     return [fullK, fullV];
   }
 
+  /** The cached keys and values (no gradient), or undefined while empty. */
+  read(): [Variable, Variable] | undefined {
+    return this.#k && this.#v ? [constant(this.#k), constant(this.#v)] : undefined;
+  }
+
   clear(): void {
     this.#k?.dispose();
     this.#v?.dispose();

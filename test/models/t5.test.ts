@@ -4,6 +4,7 @@ import * as A from '../../src/autograd/index.js';
 import {
   relativeBucket,
   resolveConfig,
+  T5Cache,
   type T5Config,
   T5ForConditionalGeneration,
 } from '../../src/models/index.js';
@@ -86,6 +87,21 @@ describe('T5ForConditionalGeneration', () => {
       dec.push(logits.indexOf(Math.max(...logits)));
     }
     assert.deepEqual(model.generate(input, { maxNewTokens: 5, decoderStartId: 0 }), dec.slice(1));
+    const full = run(model, [input], [dec]);
+    const cache = new T5Cache(2);
+    const stepped = A.noGrad(() => {
+      const enc = ids([input]);
+      const encoded = model.encode(enc);
+      const out = [dec.slice(0, 4), dec.slice(4)].flatMap((chunk) =>
+        F.tidy(() => model.decode(ids([chunk]), encoded, undefined, cache).value.toFlatArray()),
+      );
+      enc.dispose();
+      return out;
+    });
+    assert.equal(cache.length, dec.length);
+    assert.equal(cache.cross[0]!.length, input.length, 'cross keys/values are projected once');
+    cache.clear();
+    for (const [i, v] of stepped.entries()) assert.ok(Math.abs(v - full[i]!) < 1e-4, `cached logit ${i}`);
     const opts = { maxNewTokens: 6, decoderStartId: 0, temperature: 1, topK: 10, seed: 9 };
     assert.deepEqual(model.generate(input, opts), model.generate(input, opts));
     model.dispose();
