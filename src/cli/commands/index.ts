@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerCompress } from './compress.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerDoctor } from './doctor.js';
 import { register as registerEval } from './eval.js';
@@ -11,6 +12,7 @@ import { register as registerTrain } from './train.js';
 
 /** Every subcommand module exports a `register(program)`; list them here, one line each. */
 export function registerCommands(program: Command): void {
+  registerCompress(program);
   registerDemo(program);
   registerDoctor(program);
   registerEval(program);
