@@ -16,7 +16,7 @@ import { cast } from '../ops/elementwise.js';
 import { quantizedLinear } from '../ops/linalg.js';
 import { contiguous, reshape } from '../ops/shape-ops.js';
 import { tidy } from '../tensor/scope.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { quantizeTokens } from './activation-quant.js';
 import { int4Linear } from './int4-linear.js';
 import {
@@ -25,6 +25,14 @@ import {
   type WeightBits,
   type WeightQuantOptions,
 } from './weight-quant.js';
+
+/** Shape and quantization of one layer, as recorded in compressed checkpoints. */
+export interface LayerLayout {
+  bits: WeightBits;
+  groupSize: number;
+  inFeatures: number;
+  outFeatures: number;
+}
 
 export class QuantizedLinear extends Module {
   readonly inFeatures: number;
@@ -52,6 +60,18 @@ export class QuantizedLinear extends Module {
   static fromLinear(linear: Linear, opts: WeightQuantOptions, where = 'Linear'): QuantizedLinear {
     const q = quantizeWeight(linear.weight.value, opts, where);
     return new QuantizedLinear(q, linear.bias ? cast(linear.bias.value, 'f32') : undefined);
+  }
+
+  /** A zero-filled layer of the given layout, to be filled by loadStateDict (loading checkpoints). */
+  static placeholder(layout: LayerLayout, bias: boolean): QuantizedLinear {
+    const { bits, groupSize, inFeatures, outFeatures } = layout;
+    const codes =
+      bits === 8
+        ? Tensor.empty('i8', [outFeatures, inFeatures])
+        : Tensor.empty('u8', [outFeatures, inFeatures / 2]);
+    const scales = Tensor.empty('f32', [outFeatures, inFeatures / groupSize]);
+    const q: QuantizedWeight = { bits, groupSize, inFeatures, outFeatures, codes, scales };
+    return new QuantizedLinear(q, bias ? Tensor.empty('f32', [outFeatures]) : undefined);
   }
 
   /** Bytes held by codes, scales and bias. */
