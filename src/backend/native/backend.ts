@@ -2,6 +2,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { Backend, OpArgs, OpName } from '../types.js';
 import { attentionFits, runAttention } from './attention.js';
 import { loadNative, type NativeAddon } from './binding.js';
+import { rowGatherFits, runRowGather } from './gather.js';
 import { binaryPlan, matrixLayout, reduceRows, uniformBatchStride } from './layouts.js';
 
 /**
@@ -112,6 +113,7 @@ const KERNELS: { [K in OpName]?: NativeKernel<K> } = {
     },
   },
   attention: { uses: ['attentionF32'], fits: attentionFits, run: runAttention },
+  gather: { uses: [], fits: rowGatherFits, run: (_addon, args) => runRowGather(args) },
   matmul: {
     uses: ['gemmF32', 'gemmBf16', 'f32ToBf16'],
     fits: ({ a, b, out }) =>
