@@ -44,10 +44,11 @@ function numLabels(hf: Json): number {
   return 2;
 }
 
-/** A validated Frugal config from a parsed HF config.json (model_type 'bert', 'llama' or 't5'). */
+/** A validated Frugal config from a parsed HF config.json (model_type 'bert', 'llama', 't5' or 'mt5'). */
 export function configFromHf(hf: Json, file = 'config.json'): ModelConfig {
   const { need, opt } = fieldOf(hf, file);
-  const type = expectValue(hf, 'model_type', ['bert', 'llama', 't5'], undefined, file);
+  // mT5 checkpoints are T5 v1.1 (gated-GELU, untied head) under another model_type.
+  const type = expectValue(hf, 'model_type', ['bert', 'llama', 't5', 'mt5'], undefined, file);
   if (type === 'bert') {
     expectValue(hf, 'hidden_act', ['gelu'], 'gelu', file);
     expectValue(hf, 'position_embedding_type', ['absolute'], 'absolute', file);

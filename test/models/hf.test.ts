@@ -6,6 +6,8 @@ import { after, describe, it } from 'node:test';
 import { isFrugalError } from '../../src/core/errors.js';
 import {
   BertForSequenceClassification,
+  configFromHf,
+  configToHf,
   createModel,
   type FrugalModel,
   LlamaForCausalLM,
@@ -332,5 +334,38 @@ describe('Hugging Face checkpoints', () => {
     assert.deepEqual(enc(loaded), enc(reference));
     loaded.dispose();
     reference.dispose();
+  });
+
+  it('maps HF config fields and rejects features the models do not implement', () => {
+    const t5 = configFromHf({
+      model_type: 'mt5',
+      vocab_size: 100,
+      d_model: 16,
+      d_kv: 4,
+      d_ff: 32,
+      num_layers: 2,
+      num_heads: 4,
+      feed_forward_proj: 'gated-gelu',
+      tie_word_embeddings: false,
+    });
+    assert.ok(t5.arch === 't5');
+    assert.deepEqual(
+      [t5.decoderLayers, t5.ffActivation, t5.tieEmbeddings, t5.relativeBuckets],
+      [2, 'gated-gelu', false, 32],
+    );
+    const llama = configFromHf(LLAMA_HF);
+    assert.ok(llama.arch === 'llama');
+    assert.deepEqual([llama.kvHeads, llama.intermediate, llama.tieEmbeddings], [1, 12, false]);
+    assert.deepEqual(configFromHf(configToHf(llama)), llama);
+    const unsupported = (patch: Record<string, unknown>, field: string) =>
+      assert.throws(
+        () => configFromHf({ ...LLAMA_HF, ...patch }, 'x/config.json'),
+        (e: unknown) =>
+          isFrugalError(e, 'E_CONFIG') && e.details.field === field && e.details.file === 'x/config.json',
+      );
+    unsupported({ rope_scaling: { type: 'linear', factor: 2 } }, 'rope_scaling');
+    unsupported({ hidden_act: 'gelu' }, 'hidden_act');
+    unsupported({ model_type: 'gpt2' }, 'model_type');
+    unsupported({ vocab_size: undefined }, 'vocab_size');
   });
 });
