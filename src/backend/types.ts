@@ -69,6 +69,8 @@ export interface OpArgs {
    * keys j <= i + S - T. A hidden key scores -1e9, so a row that sees no key averages all keys.
    */
   attention: { q: Tensor; k: Tensor; v: Tensor; mask?: Tensor; causal: boolean; scale: number; out: Tensor };
+  /** out[M, N] = x[M, K] · weight[N, K]ᵀ + bias[N] (the nn.Linear layout; bias optional). */
+  linear: { x: Tensor; weight: Tensor; bias?: Tensor; out: Tensor };
   /** Copies x into out (same shape; out may be a strided view), converting dtype if they differ. */
   copy: { x: Tensor; out: Tensor };
 }

@@ -41,6 +41,7 @@ export {
 } from './elementwise.js';
 export { embedding, gather, scatterAdd } from './indexing.js';
 export { type MatmulOptions, matmul, type QuantizedLinearArgs, quantizedLinear } from './linalg.js';
+export { linear } from './linear.js';
 export { layerNorm, rmsNorm } from './norm.js';
 export {
   argmax,

@@ -4,6 +4,7 @@ import { attentionFits, runAttention } from './attention.js';
 import { loadNative, type NativeAddon } from './binding.js';
 import { rowGatherFits, runRowGather } from './gather.js';
 import { binaryPlan, matrixLayout, reduceRows, uniformBatchStride } from './layouts.js';
+import { linearFits, runLinear } from './linear.js';
 
 /**
  * The native backend: maps ops onto the addon's kernels when the dtypes and layouts fit them
@@ -114,6 +115,7 @@ const KERNELS: { [K in OpName]?: NativeKernel<K> } = {
   },
   attention: { uses: ['attentionF32'], fits: attentionFits, run: runAttention },
   gather: { uses: [], fits: rowGatherFits, run: (_addon, args) => runRowGather(args) },
+  linear: { uses: ['gemmF32'], fits: linearFits, run: runLinear },
   matmul: {
     uses: ['gemmF32', 'gemmBf16', 'f32ToBf16'],
     fits: ({ a, b, out }) =>

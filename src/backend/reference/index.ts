@@ -2,6 +2,7 @@ import type { Backend, KernelTable } from '../types.js';
 import { attention } from './attention.js';
 import { binary, clamp, compare, copy, unary, where } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
+import { linear } from './linear.js';
 import { matmul, qmatmul } from './matmul.js';
 import { layerNorm, rmsNorm } from './norm.js';
 import { reduce, softmax } from './reduce.js';
@@ -23,6 +24,7 @@ export const REFERENCE_KERNELS: KernelTable = {
   scatterAdd,
   copy,
   attention,
+  linear,
 };
 
 export const referenceBackend: Backend = {
