@@ -117,6 +117,11 @@ export class LlamaForCausalLM extends Module {
     return this.lmHead ? this.lmHead.forward(x) : A.matmul(x, this.embed.weight, { transB: true });
   }
 
+  override dispose(): void {
+    super.dispose();
+    this.rope.dispose();
+  }
+
   /** Continues `prompt` with up to maxNewTokens tokens (KV-cached, no gradients); returns the new ones. */
   generate(prompt: readonly number[], opts: GenerateOptions): number[] {
     checkGenerateOptions(OP, opts);

@@ -7,10 +7,13 @@ import * as A from '../autograd/index.js';
 import type { Variable } from '../autograd/variable.js';
 import { FrugalError } from '../core/errors.js';
 import { cast } from '../ops/elementwise.js';
+import { keep } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export class RotaryEmbedding {
   readonly #invFreq: Float64Array;
+  #cos: Tensor | undefined;
+  #sin: Tensor | undefined;
 
   constructor(
     readonly headDim: number,
@@ -33,26 +36,40 @@ export class RotaryEmbedding {
     for (let i = 0; i < half; i++) this.#invFreq[i] = theta ** (-(2 * i) / headDim);
   }
 
-  /** cos and sin tables [T, D] for positions offset … offset+T-1. */
+  /** cos and sin tables [T, D] for positions offset … offset+T-1 (views of tables grown on demand). */
   tables(offset: number, t: number): [Tensor, Tensor] {
+    if (!this.#cos || !this.#sin || offset + t > this.#cos.shape[0]!)
+      this.grow(Math.max(64, 2 * (offset + t)));
+    return [this.#cos!.slice(0, offset, offset + t), this.#sin!.slice(0, offset, offset + t)];
+  }
+
+  private grow(positions: number): void {
     const d = this.headDim;
     const half = d / 2;
-    const cos = Tensor.empty('f32', [t, d], 'rope');
-    const sin = Tensor.empty('f32', [t, d], 'rope');
+    const cos = Tensor.empty('f32', [positions, d], 'rope');
+    const sin = Tensor.empty('f32', [positions, d], 'rope');
     const c = cos.data as Float32Array;
     const s = sin.data as Float32Array;
-    for (let p = 0; p < t; p++) {
+    for (let p = 0; p < positions; p++) {
       for (let i = 0; i < half; i++) {
-        const angle = (offset + p) * this.#invFreq[i]!;
-        const ci = Math.cos(angle);
-        const si = Math.sin(angle);
-        c[p * d + i] = ci;
-        c[p * d + half + i] = ci;
-        s[p * d + i] = si;
-        s[p * d + half + i] = si;
+        const angle = p * this.#invFreq[i]!;
+        c[p * d + i] = c[p * d + half + i] = Math.cos(angle);
+        s[p * d + i] = s[p * d + half + i] = Math.sin(angle);
       }
     }
-    return [cos, sin];
+    this.#cos?.dispose();
+    this.#sin?.dispose();
+    // Held for the object's lifetime, so tidy() scopes around forward passes must not free them.
+    this.#cos = keep(cos);
+    this.#sin = keep(sin);
+  }
+
+  /** Frees the cached tables (they are rebuilt if the object is used again). */
+  dispose(): void {
+    this.#cos?.dispose();
+    this.#sin?.dispose();
+    this.#cos = undefined;
+    this.#sin = undefined;
   }
 
   /** x [..., T, D] at positions offset … offset+T-1 → x·cos + rotateHalf(x)·sin. */
