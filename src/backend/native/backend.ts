@@ -151,16 +151,28 @@ const KERNELS: { [K in OpName]?: NativeKernel<K> } = {
     },
   },
   copy: {
-    uses: ['f32ToBf16', 'f32ToF16', 'bf16ToF32', 'f16ToF32'],
+    uses: ['f32ToBf16', 'f32ToF16', 'bf16ToF32', 'f16ToF32', 'copyStridedF32'],
     fits: ({ x, out }) =>
-      x.isContiguous &&
-      out.isContiguous &&
-      (x.dtype === out.dtype ||
-        (x.dtype === 'f32' && (out.dtype === 'bf16' || out.dtype === 'f16')) ||
-        (out.dtype === 'f32' && (x.dtype === 'bf16' || x.dtype === 'f16'))),
+      (x.dtype === 'f32' && out.dtype === 'f32' && x.rank <= 8) ||
+      (x.isContiguous &&
+        out.isContiguous &&
+        (x.dtype === out.dtype ||
+          (x.dtype === 'f32' && (out.dtype === 'bf16' || out.dtype === 'f16')) ||
+          (out.dtype === 'f32' && (x.dtype === 'bf16' || x.dtype === 'f16')))),
     run: (addon, { x, out }) => {
       const n = x.size;
-      if (x.dtype === out.dtype) {
+      if (x.dtype === 'f32' && out.dtype === 'f32' && !(x.isContiguous && out.isContiguous)) {
+        // Transposes and other views (attention heads, permute gradients) copy natively.
+        addon.copyStridedF32(
+          Int32Array.from(x.shape),
+          f32(x),
+          x.offset,
+          Int32Array.from(x.strides),
+          f32(out),
+          out.offset,
+          Int32Array.from(out.strides),
+        );
+      } else if (x.dtype === out.dtype) {
         out.data.set(x.data.subarray(x.offset, x.offset + n) as never, out.offset);
       } else if (x.dtype === 'f32') {
         const convert = out.dtype === 'bf16' ? addon.f32ToBf16 : addon.f32ToF16;
@@ -171,7 +183,37 @@ const KERNELS: { [K in OpName]?: NativeKernel<K> } = {
       }
     },
   },
+  scatterAdd: {
+    uses: ['scatterAddRowsF32'],
+    fits: ({ target, indices, src }) =>
+      contiguousF32(target, src) && indices.dtype === 'i32' && indices.isContiguous,
+    run: (addon, { target, indices, src, axis }) => {
+      const { outer, rows, inner } = aroundAxis(target, axis);
+      addon.scatterAddRowsF32(
+        f32(target),
+        target.offset,
+        outer,
+        rows,
+        inner,
+        indices.data as Int32Array,
+        indices.offset,
+        indices.size,
+        f32(src),
+        src.offset,
+      );
+    },
+  },
 };
+
+/** A contiguous tensor as [outer, rows, inner] around `axis`. */
+function aroundAxis(t: Tensor, axis: number): { outer: number; rows: number; inner: number } {
+  const prod = (dims: readonly number[]) => dims.reduce((n, d) => n * d, 1);
+  return {
+    outer: prod(t.shape.slice(0, axis)),
+    rows: t.shape[axis]!,
+    inner: prod(t.shape.slice(axis + 1)),
+  };
+}
 
 interface MatmulPlan {
   m: number;

@@ -225,6 +225,36 @@ export interface NativeAddon {
   /** Measured FMA peak in GFLOP/s over `threads` threads for about `milliseconds`, at the active ISA. */
   fmaPeak(threads: number, milliseconds: number): number;
   /**
+   * Copies a strided f32 view into another (same shape, any strides >= 0 or < 0, rank <= 8):
+   * out[outOffset + sum(i_d outStrides_d)] = x[xOffset + sum(i_d xStrides_d)].
+   */
+  copyStridedF32(
+    shape: Int32Array,
+    x: Float32Array,
+    xOffset: number,
+    xStrides: Int32Array,
+    out: Float32Array,
+    outOffset: number,
+    outStrides: Int32Array,
+  ): void;
+  /**
+   * In place, around one axis of a contiguous [outer, rows, inner] target: target[o, indices[j], :]
+   * += src[o, j, :] for j < n, repeated indices summed in index order (indices are checked
+   * against rows before anything is written).
+   */
+  scatterAddRowsF32(
+    target: Float32Array,
+    targetOffset: number,
+    outer: number,
+    rows: number,
+    inner: number,
+    indices: Int32Array,
+    indicesOffset: number,
+    n: number,
+    src: Float32Array,
+    srcOffset: number,
+  ): void;
+  /**
    * Fused SGD step in place over p[pOffset..+n] with g[gOffset..+n]: d = g + weightDecay * p;
    * with momentum (buf non-null, n entries) buf = momentum * buf + d and d = buf (or d + momentum *
    * buf when nesterov); p -= lr * d.

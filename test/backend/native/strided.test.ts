@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dispatchCounts, resetDispatchCounts, useBackend } from '../../../src/backend/registry.js';
+import { Rng } from '../../../src/core/rng.js';
+import * as F from '../../../src/ops/index.js';
+import { assertClose, eachConfig, randomF32 } from './native-fixture.js';
+
+/** The op on the reference backend, then on the default (native first) backends. */
+function both(fn: () => F.Tensor): { ref: number[]; got: number[] } {
+  useBackend('reference');
+  let ref: number[];
+  try {
+    ref = F.tidy(() => fn().toFlatArray());
+  } finally {
+    useBackend(undefined);
+  }
+  return { ref, got: F.tidy(() => fn().toFlatArray()) };
+}
+
+describe('native strided copy', () => {
+  const rng = new Rng(11);
+  const x = F.keep(F.tensor(randomF32(rng, 2 * 3 * 5 * 7), { shape: [2, 3, 5, 7] }));
+  const views: [string, () => F.Tensor][] = [
+    ['attention heads permute(0, 2, 1, 3)', () => F.contiguous(x.permute(0, 2, 1, 3))],
+    ['full reverse permute', () => F.contiguous(x.permute(3, 2, 1, 0))],
+    ['strided slice', () => F.contiguous(x.slice(2, 1, 5, 2))],
+    ['broadcast expand', () => F.contiguous(x.slice(0, 0, 1).expand([4, 3, 5, 7]))],
+    ['into a strided view (concat)', () => F.concat([x, x.permute(0, 1, 2, 3)], 3)],
+  ];
+  for (const [name, fn] of views) {
+    it(`${name} matches the reference bit for bit at every level and thread count`, (t) => {
+      eachConfig(t, (_addon, label) => {
+        resetDispatchCounts();
+        const { ref, got } = both(fn);
+        assert.deepEqual(got, ref, label);
+        assert.ok((dispatchCounts()['native:copy'] ?? 0) > 0, `${label}: ran natively`);
+      });
+    });
+  }
+});
+
+describe('native scatterAdd', () => {
+  const cases: [string, number[], number, number[]][] = [
+    ['embedding gradient (axis 0, repeated ids)', [50, 33], 0, [3, 7, 3, 49, 0, 3, 7]],
+    ['slice gradient (axis 1)', [4, 6, 19], 1, [0, 5, 5]],
+    ['big rows split over threads', [64, 40_000], 0, [1, 1, 63, 0]],
+  ];
+  for (const [name, shape, axis, ids] of cases) {
+    it(`${name} matches the reference at every level and thread count`, (t) => {
+      const rng = new Rng(5);
+      const srcShape = shape.map((d, i) => (i === axis ? ids.length : d));
+      const src = F.keep(
+        F.tensor(
+          randomF32(
+            rng,
+            srcShape.reduce((a, b) => a * b, 1),
+          ),
+          { shape: srcShape },
+        ),
+      );
+      const base = F.keep(
+        F.tensor(
+          randomF32(
+            rng,
+            shape.reduce((a, b) => a * b, 1),
+          ),
+          { shape },
+        ),
+      );
+      const idx = F.keep(F.tensor(Int32Array.from(ids)));
+      eachConfig(t, (_addon, label) => {
+        resetDispatchCounts();
+        const { ref, got } = both(() => F.scatterAdd(F.add(base, 0), idx, src, axis));
+        assertClose(got, ref, 1e-6, 1e-6, label);
+        assert.ok((dispatchCounts()['native:scatterAdd'] ?? 0) > 0, `${label}: ran natively`);
+      });
+      for (const x of [src, base, idx]) x.dispose();
+    });
+  }
+
+  it('rejects an out-of-range index before writing', (t) => {
+    eachConfig(t, () => {
+      const target = F.zeros([3, 2]);
+      assert.throws(() => F.scatterAdd(target, F.tensor(Int32Array.from([0, 3])), F.ones([2, 2])));
+      assert.deepEqual(target.toFlatArray(), [0, 0, 0, 0, 0, 0]);
+      target.dispose();
+    }, [1]);
+  });
+});
