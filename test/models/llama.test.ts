@@ -150,6 +150,14 @@ describe('LlamaForCausalLM', () => {
     assert.deepEqual(stopped, greedy.slice(0, greedy.indexOf(greedy[2]!) + 1));
     assert.throws(() => model.generate(prompt, { maxNewTokens: 31 }), /maxPositions/);
     assert.throws(() => model.generate(prompt, { maxNewTokens: 2, topP: 0 }), /topP/);
+    const before = F.memoryInfo();
+    model.generate(prompt, { maxNewTokens: 4, temperature: 1, seed: 1 });
+    const after = F.memoryInfo();
+    assert.deepEqual(
+      [after.liveTensors, after.liveBytes],
+      [before.liveTensors, before.liveBytes],
+      'generate frees everything',
+    );
     model.dispose();
   });
 

@@ -104,6 +104,14 @@ describe('T5ForConditionalGeneration', () => {
     for (const [i, v] of stepped.entries()) assert.ok(Math.abs(v - full[i]!) < 1e-4, `cached logit ${i}`);
     const opts = { maxNewTokens: 6, decoderStartId: 0, temperature: 1, topK: 10, seed: 9 };
     assert.deepEqual(model.generate(input, opts), model.generate(input, opts));
+    const before = F.memoryInfo();
+    model.generate(input, { maxNewTokens: 4, decoderStartId: 0 });
+    const after = F.memoryInfo();
+    assert.deepEqual(
+      [after.liveTensors, after.liveBytes],
+      [before.liveTensors, before.liveBytes],
+      'generate frees everything',
+    );
     model.dispose();
   });
 
