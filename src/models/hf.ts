@@ -12,11 +12,11 @@ import type { ModelConfig } from './config.js';
 import { createModel, type FrugalModel } from './create.js';
 import { configFromHf, configToHf } from './hf-config.js';
 import { hfNameMap, isIgnorableHfTensor } from './hf-names.js';
-import { readSafetensors, writeSafetensors } from './safetensors.js';
+import { readHfWeights, WEIGHTS_FILE } from './hf-weights.js';
+import { writeSafetensors } from './safetensors.js';
 
 const OP = 'loadHfCheckpoint';
 const CONFIG_FILE = 'config.json';
-const WEIGHTS_FILE = 'model.safetensors';
 
 export interface LoadHfOptions {
   /** With strict off, parameters missing from the file keep their fresh (seeded) values and
@@ -51,12 +51,11 @@ function bertPrefix(tensors: Record<string, Tensor>): string {
   return 'embeddings.word_embeddings.weight' in tensors ? '' : 'bert.';
 }
 
-/** Reads a HF-layout directory (config.json + model.safetensors) into a Frugal model. */
+/** Reads a HF-layout directory (config.json + model.safetensors, or sharded safetensors) into a Frugal model. */
 export async function loadHfCheckpoint(dir: string, opts: LoadHfOptions = {}): Promise<FrugalModel> {
   const strict = opts.strict ?? true;
   const config = await readConfig(dir);
-  const file = join(dir, WEIGHTS_FILE);
-  const { tensors } = await readSafetensors(file);
+  const { tensors, source, fileOf } = await readHfWeights(dir);
   const model = createModel(config, { seed: opts.seed ?? 0 });
   const converted: Tensor[] = [];
   try {
@@ -71,7 +70,7 @@ export async function loadHfCheckpoint(dir: string, opts: LoadHfOptions = {}): P
         if (!strict) continue;
         throw new FrugalError('E_NOT_FOUND', `tensor ${hf} is missing`, {
           op: OP,
-          file,
+          file: source,
           field: hf,
           hint: 'pass { strict: false } to keep fresh values for missing tensors',
         });
@@ -79,7 +78,7 @@ export async function loadHfCheckpoint(dir: string, opts: LoadHfOptions = {}): P
       if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
         throw new FrugalError('E_SHAPE', `tensor ${hf} is [${t.shape}], config.json implies [${p.shape}]`, {
           op: OP,
-          file,
+          file: fileOf(hf),
           field: hf,
           shapes: [t.shape, p.shape],
         });
@@ -96,7 +95,7 @@ export async function loadHfCheckpoint(dir: string, opts: LoadHfOptions = {}): P
           `unexpected tensor ${extra} (no ${config.arch} parameter has that name)`,
           {
             op: OP,
-            file,
+            file: fileOf(extra),
             field: extra,
             hint: 'pass { strict: false } to skip tensors the model does not use',
           },

@@ -368,4 +368,48 @@ describe('Hugging Face checkpoints', () => {
     unsupported({ model_type: 'gpt2' }, 'model_type');
     unsupported({ vocab_size: undefined }, 'vocab_size');
   });
+
+  it('loads sharded checkpoints through model.safetensors.index.json', async () => {
+    const config = resolveConfig({
+      arch: 'llama',
+      vocabSize: 20,
+      hidden: 8,
+      layers: 1,
+      heads: 2,
+      kvHeads: 1,
+      intermediate: 12,
+      maxPositions: 16,
+      rmsNormEps: 1e-6,
+      tieEmbeddings: false,
+    });
+    assert.ok(config.arch === 'llama');
+    const reference = new LlamaForCausalLM(config, { seed: 5 });
+    const all = Object.entries(llamaHfTensors(reference));
+    const dir = freshDir();
+    const shards = [all.slice(0, 5), all.slice(5)];
+    const weightMap: Record<string, string> = {};
+    for (const [i, part] of shards.entries()) {
+      const shard = `model-0000${i + 1}-of-00002.safetensors`;
+      await writeSafetensors(join(dir, shard), Object.fromEntries(part));
+      for (const [n] of part) weightMap[n] = shard;
+    }
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(LLAMA_HF));
+    writeFileSync(
+      join(dir, 'model.safetensors.index.json'),
+      JSON.stringify({ metadata: {}, weight_map: weightMap }),
+    );
+    const loaded = await loadHfCheckpoint(dir);
+    assert.deepEqual(outputs(loaded), outputs(reference));
+    loaded.dispose();
+    const [lastName] = shards[1]!.at(-1)!;
+    writeFileSync(
+      join(dir, 'model.safetensors.index.json'),
+      JSON.stringify({ weight_map: { ...weightMap, [lastName]: 'model-00001-of-00002.safetensors' } }),
+    );
+    await assert.rejects(
+      loadHfCheckpoint(dir),
+      (e: unknown) => isFrugalError(e, 'E_IO') && e.details.field === lastName,
+    );
+    reference.dispose();
+  });
 });
