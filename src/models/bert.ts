@@ -4,6 +4,7 @@
  */
 import * as A from '../autograd/index.js';
 import type { Variable } from '../autograd/variable.js';
+import { FrugalError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, TransformerBlock } from '../nn/index.js';
 import { arange, zeros } from '../tensor/creation.js';
@@ -67,8 +68,17 @@ export class BertForSequenceClassification extends Module {
   encode(ids: Tensor, attentionMask?: Tensor, tokenTypeIds?: Tensor): Variable {
     const [b, t] = checkIds(OP, 'ids', ids, this.config.maxPositions);
     const positions = arange(0, t, 1, 'i32');
+    if (tokenTypeIds) {
+      const [tb, tt] = checkIds(OP, 'tokenTypeIds', tokenTypeIds);
+      if (tb !== b || tt !== t) {
+        throw new FrugalError('E_SHAPE', `tokenTypeIds must be [${b}, ${t}] like the ids`, {
+          op: OP,
+          field: 'tokenTypeIds',
+          shapes: [ids.shape, tokenTypeIds.shape],
+        });
+      }
+    }
     const types = tokenTypeIds ?? zeros([b, t], 'i32');
-    if (tokenTypeIds) checkIds(OP, 'tokenTypeIds', tokenTypeIds);
     const mask = attentionMask ? keyMask(OP, attentionMask, b, t) : undefined;
     try {
       let x = A.add(

@@ -81,10 +81,18 @@ describe('BertForSequenceClassification', () => {
     model.dispose();
   });
 
-  it('rejects sequences longer than maxPositions', () => {
+  it('rejects sequences longer than maxPositions and misshapen token types; token types matter', () => {
     const model = new BertForSequenceClassification(config, { seed: 4 });
     const x = F.zeros([1, 17], 'i32');
     assert.throws(() => model.encode(x), /at most 16/);
+    const short = F.zeros([1, 3], 'i32');
+    const types = F.zeros([1, 4], 'i32');
+    assert.throws(() => model.encode(short, undefined, types), /tokenTypeIds must be \[1, 3\]/);
+    const oneTypes = F.tensor([[0, 1, 1]], { dtype: 'i32' });
+    const a = F.tidy(() => model.eval().encode(short).value.toFlatArray());
+    const b = F.tidy(() => model.encode(short, undefined, oneTypes).value.toFlatArray());
+    assert.notDeepEqual(a, b, 'token types change the states');
+    for (const t of [short, types, oneTypes]) t.dispose();
     x.dispose();
     model.dispose();
   });
