@@ -173,26 +173,19 @@ function configError(message: string, field: string, file: string | undefined, h
   });
 }
 
+const CHECKS: Record<FieldKind, readonly [(v: unknown) => boolean, string]> = {
+  int: [(v) => Number.isInteger(v) && (v as number) > 0, 'a positive integer'],
+  prob: [(v) => typeof v === 'number' && v >= 0 && v < 1, 'a number in [0, 1)'],
+  positive: [(v) => typeof v === 'number' && Number.isFinite(v) && v > 0, 'a positive number'],
+  bool: [(v) => typeof v === 'boolean', 'true or false'],
+  ffActivation: [(v) => v === 'relu' || v === 'gated-gelu', "'relu' or 'gated-gelu'"],
+};
+
 function checkField(arch: Arch, field: string, kind: FieldKind, v: unknown, file: string | undefined): void {
-  const ok =
-    kind === 'int'
-      ? Number.isInteger(v) && (v as number) > 0
-      : kind === 'prob'
-        ? typeof v === 'number' && v >= 0 && v < 1
-        : kind === 'positive'
-          ? typeof v === 'number' && Number.isFinite(v) && v > 0
-          : kind === 'bool'
-            ? typeof v === 'boolean'
-            : v === 'relu' || v === 'gated-gelu';
-  if (ok) return;
-  const want = {
-    int: 'a positive integer',
-    prob: 'a number in [0, 1)',
-    positive: 'a positive number',
-    bool: 'true or false',
-    ffActivation: "'relu' or 'gated-gelu'",
-  }[kind];
-  throw configError(`${arch} config field ${field} must be ${want}, got ${JSON.stringify(v)}`, field, file);
+  const [ok, want] = CHECKS[kind];
+  if (!ok(v)) {
+    throw configError(`${arch} config field ${field} must be ${want}, got ${JSON.stringify(v)}`, field, file);
+  }
 }
 
 function checkDivides(a: string, av: number, b: string, bv: number, file: string | undefined): void {
