@@ -9,7 +9,7 @@ import { scatterAdd } from '../ops/indexing.js';
 import { matmul } from '../ops/linalg.js';
 import { softmax, sum } from '../ops/reduce.js';
 import { reshape } from '../ops/shape-ops.js';
-import { arange, zeros } from '../tensor/creation.js';
+import { arange, full, tensor, zeros } from '../tensor/creation.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { layerNormGrad, rmsNormGrad } from './norm-grads.js';
@@ -157,8 +157,11 @@ export const VJP_RULES: { [K in DiffOp]: VjpRule<K> } = {
   ],
   crossEntropy: ({ g, saved: [logits, targets] }) => {
     const [n, c] = logits!.shape as [number, number];
-    const classes = reshape(arange(0, c, 1, 'i32'), [1, c]);
-    const onehot = cast(eq(classes, reshape(targets!, [n, 1])), logits!.dtype);
-    return [mul(sub(softmax(logits!, 1), onehot), div(g, n))];
+    // softmax − onehot without materializing the [N, C] one-hot: −1 is scattered into each row's
+    // target entry of the flattened probabilities (native for f32).
+    const probs = softmax(logits!, 1);
+    const at = Int32Array.from(targets!.toFlatArray(), (t, i) => i * c + t);
+    scatterAdd(reshape(probs, [n * c]), tensor(at), full([n], -1, probs.dtype), 0);
+    return [mul(probs, div(g, n))];
   },
 };
