@@ -89,8 +89,9 @@ export interface TrainResult {
   final: Record<string, number>;
 }
 
-// Steps timed before a --minutes run fixes its schedule horizon.
-const PROBE_STEPS = 3;
+// Steps timed before a --minutes run fixes its schedule horizon; the first step of a session is
+// left out of the timing because it carries JIT warm-up and first-touch allocation.
+const PROBE_STEPS = 4;
 
 /**
  * The training loop: AdamW with linear warmup and cosine decay, gradient accumulation, global-norm
@@ -143,6 +144,8 @@ export class Trainer<M extends Module> {
     const evals: EvalRecord[] = [];
     let lastLoss = Number.NaN;
     let probeS = 0;
+    let probed = 0;
+    let warm = false;
     const sessionStart = performance.now();
     const elapsedBefore = this.state.elapsedS;
     const elapsed = (): number => elapsedBefore + (performance.now() - sessionStart) / 1000;
@@ -158,8 +161,12 @@ export class Trainer<M extends Module> {
         this.state.tokensSeen += tokens;
         this.state.elapsedS = elapsed();
         if (this.state.totalSteps === 0) {
-          probeS += dt;
-          if (this.state.step >= PROBE_STEPS) this.fixHorizon(limitS, probeS / PROBE_STEPS);
+          if (warm) {
+            probeS += dt;
+            probed++;
+          }
+          warm = true;
+          if (probed === PROBE_STEPS) this.fixHorizon(limitS, probeS / probed);
         }
         log.write('train', {
           step: this.state.step,
