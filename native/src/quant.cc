@@ -1,13 +1,16 @@
-// ZeroQuant inference kernels.
+// ZeroQuant / XTC inference kernels.
 //  quantizeRowsI8(rows, cols, x, xOff, out, outOff, scales, scalesOff): token-wise dynamic INT8
 //    activation quantization (one scale per row; contract in frugal/quant-kernels.h).
-//  gemmI4(m, n, k, a, aOff, w, wOff, out, outOff, scaleA, scaleW, bias|null, groupSize):
+//  gemmPacked(bits, m, n, k, a, aOff, w, wOff, out, outOff, scaleA, scaleW, bias|null, groupSize):
 //    out f32 [m, n] = sum over k-groups g of float(acc_g) * scaleA[i] * scaleW[j, g] (+ bias[j]),
-//    A int8 [m, k] row-major, W packed INT4 [n, k / 2] bytes passed as an Int8Array (byte q of row j holds k = 2q in the
-//    low nibble and k = 2q + 1 in the high nibble, two's complement). Each byte is exactly one
-//    int16 k-pair of the int8 GEMM's packed layout, so W is unpacked (sign-extended) straight
-//    into those panels and the int8 microkernels (AVX2 / AVX-512 / portable) do the arithmetic:
-//    the weights are read from memory at 4 bits each, and the int32 sums are exact.
+//    A int8 [m, k] row-major, W packed low-bit codes [n, k * bits / 8] bytes passed as an Int8Array,
+//    little-endian within a byte (code k sits at bit (k * bits) % 8 of byte k * bits / 8):
+//      bits 4: two's complement nibbles (-8..7), bits 2: two's complement (-2..1; ternary uses
+//      -1, 0, 1), bits 1: a set bit is +1, a clear bit -1 (binary).
+//    W is unpacked (sign-extended) straight into the int16 k-pair panels of the int8 GEMM, once
+//    per panel and shared by every row block of A, and the int8 microkernels (AVX2 / AVX-512 /
+//    portable) do the arithmetic: weights are read from memory at `bits` bits each, int32 sums
+//    are exact.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -67,10 +70,18 @@ void PackA(const int8_t* src, int64_t k, int64_t r0, int64_t count, int64_t p0, 
   }
 }
 
-// The same layout from packed INT4 rows (row stride k / 2 bytes): one byte per k-pair.
-void PackW4(const uint8_t* src, int64_t k, int64_t r0, int64_t count, int64_t p0, int64_t kc, int width,
-            int16_t* out) {
-  const int64_t kpairs = kc / 2, rowBytes = k / 2;
+inline int16_t Code(const uint8_t* row, int64_t k, int bits) {
+  const int64_t bit = k * bits;
+  const int v = (row[bit >> 3] >> (bit & 7)) & ((1 << bits) - 1);
+  if (bits == 1) return v ? 1 : -1;
+  return static_cast<int16_t>(v >= (1 << (bits - 1)) ? v - (1 << bits) : v);
+}
+
+// The same layout from packed low-bit rows (row stride k * bits / 8 bytes). For INT4 one byte is
+// one k-pair, decoded with two shifts; 2- and 1-bit codes go through Code().
+void PackPacked(const uint8_t* src, int bits, int64_t k, int64_t r0, int64_t count, int64_t p0, int64_t kc,
+                int width, int16_t* out) {
+  const int64_t kpairs = kc / 2, rowBytes = k * bits / 8;
   for (int64_t pr = 0; pr < count; pr += width) {
     int16_t* panel = out + pr * kpairs * 2;
     for (int r = 0; r < width; r++) {
@@ -79,17 +90,26 @@ void PackW4(const uint8_t* src, int64_t k, int64_t r0, int64_t count, int64_t p0
         for (int64_t q = 0; q < kpairs; q++) dst[q * width * 2] = dst[q * width * 2 + 1] = 0;
         continue;
       }
-      const uint8_t* row = src + (r0 + pr + r) * rowBytes + p0 / 2;
+      const uint8_t* row = src + (r0 + pr + r) * rowBytes;
+      if (bits == 4) {
+        const uint8_t* bytes = row + p0 / 2;
+        for (int64_t q = 0; q < kpairs; q++) {
+          const int8_t byte = static_cast<int8_t>(bytes[q]);
+          dst[q * width * 2] = static_cast<int16_t>(static_cast<int8_t>(byte << 4) >> 4);
+          dst[q * width * 2 + 1] = static_cast<int16_t>(byte >> 4);
+        }
+        continue;
+      }
       for (int64_t q = 0; q < kpairs; q++) {
-        const int8_t byte = static_cast<int8_t>(row[q]);
-        dst[q * width * 2] = static_cast<int16_t>(static_cast<int8_t>(byte << 4) >> 4);
-        dst[q * width * 2 + 1] = static_cast<int16_t>(byte >> 4);
+        dst[q * width * 2] = Code(row, p0 + 2 * q, bits);
+        dst[q * width * 2 + 1] = Code(row, p0 + 2 * q + 1, bits);
       }
     }
   }
 }
 
-struct I4Problem {
+struct PackedProblem {
+  int bits;
   int64_t m, n, k, groupSize;
   const int8_t* a;
   const uint8_t* w;
@@ -103,7 +123,7 @@ thread_local AlignedBuffer<int16_t> t_pack_a, t_pack_w;
 
 // scaleWt is scaleW transposed to [groups, n], so the inner loop reads scales contiguously and
 // vectorizes; the operation order ((acc * sa) * sw, then + bias or + out) is the reference's.
-void Epilogue(const I4Problem& p, const float* scaleWt, const int32_t* tile, int64_t i0, int64_t j0, int m, int n,
+void Epilogue(const PackedProblem& p, const float* scaleWt, const int32_t* tile, int64_t i0, int64_t j0, int m, int n,
               int64_t group, bool first) {
   const float* sw = scaleWt + group * p.n + j0;
   for (int i = 0; i < m; i++) {
@@ -121,7 +141,7 @@ void Epilogue(const I4Problem& p, const float* scaleWt, const int32_t* tile, int
   }
 }
 
-void I4Region(const GemmI8Kernel& kr, const I4Problem& p, const float* scaleWt, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+void PackedRegion(const GemmI8Kernel& kr, const PackedProblem& p, const float* scaleWt, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   if (m0 >= m1 || n0 >= n1) return;
   const int64_t kpMax = p.groupSize / 2;
   const int64_t ncMax = std::min<int64_t>(kr.nc, ((n1 - n0 + kr.nr - 1) / kr.nr) * kr.nr);
@@ -134,7 +154,7 @@ void I4Region(const GemmI8Kernel& kr, const I4Problem& p, const float* scaleWt, 
     int64_t group = 0;
     for (int64_t pc = 0; pc < p.k; pc += p.groupSize, group++) {
       const int64_t kc = p.groupSize, kpairs = kc / 2;
-      PackW4(p.w, p.k, jc, nc, pc, kc, kr.nr, wp);
+      PackPacked(p.w, p.bits, p.k, jc, nc, pc, kc, kr.nr, wp);
       for (int64_t ic = m0; ic < m1; ic += kr.mc) {
         const int64_t mc = std::min<int64_t>(kr.mc, m1 - ic);
         PackA(p.a, p.k, ic, mc, pc, kc, kr.mr, ap);
@@ -151,7 +171,7 @@ void I4Region(const GemmI8Kernel& kr, const I4Problem& p, const float* scaleWt, 
   }
 }
 
-void GemmI4(const I4Problem& p) {
+void GemmPacked(const PackedProblem& p) {
   const GemmI8Kernel kr = SelectGemmI8();
   const int64_t groups = p.k / p.groupSize;
   AlignedBuffer<float> transposed;
@@ -166,35 +186,39 @@ void GemmI4(const I4Problem& p) {
     int64_t m0 = 0, m1 = p.m, n0 = 0, n1 = p.n;
     if (splitN) StaticPartition(p.n, nt, tid, kr.nr, &n0, &n1);
     else StaticPartition(p.m, nt, tid, kr.mr, &m0, &m1);
-    I4Region(kr, p, scaleWt, m0, m1, n0, n1);
+    PackedRegion(kr, p, scaleWt, m0, m1, n0, n1);
   });
 }
 
-Napi::Value GemmI4Js(const Napi::CallbackInfo& info) {
-  Args args(info, "gemmI4");
-  I4Problem p{};
-  p.m = args.Int(0, "m");
-  p.n = args.Int(1, "n");
-  p.k = args.Int(2, "k");
-  const ArrayArg<int8_t> a = args.Array<int8_t>(3, "a");
-  const int64_t aOff = args.Int(4, "aOffset");
-  const ArrayArg<int8_t> w = args.Array<int8_t>(5, "w");
-  const int64_t wOff = args.Int(6, "wOffset");
-  const ArrayArg<float> out = args.Array<float>(7, "out");
-  const int64_t outOff = args.Int(8, "outOffset");
-  const ArrayArg<float> scaleA = args.Array<float>(9, "scaleA");
-  const ArrayArg<float> scaleW = args.Array<float>(10, "scaleW");
-  p.groupSize = args.Int(12, "groupSize", 2);
-  if (args.ok() && (p.groupSize % 2 != 0 || p.groupSize > kMaxGroup || p.k % p.groupSize != 0))
-    args.Fail("groupSize (" + std::to_string(p.groupSize) + ") must be even, <= 131072 and divide k (" +
-              std::to_string(p.k) + ")");
+Napi::Value GemmPackedJs(const Napi::CallbackInfo& info) {
+  Args args(info, "gemmPacked");
+  PackedProblem p{};
+  p.bits = static_cast<int>(args.Int(0, "bits", 1));
+  p.m = args.Int(1, "m");
+  p.n = args.Int(2, "n");
+  p.k = args.Int(3, "k");
+  const ArrayArg<int8_t> a = args.Array<int8_t>(4, "a");
+  const int64_t aOff = args.Int(5, "aOffset");
+  const ArrayArg<int8_t> w = args.Array<int8_t>(6, "w");
+  const int64_t wOff = args.Int(7, "wOffset");
+  const ArrayArg<float> out = args.Array<float>(8, "out");
+  const int64_t outOff = args.Int(9, "outOffset");
+  const ArrayArg<float> scaleA = args.Array<float>(10, "scaleA");
+  const ArrayArg<float> scaleW = args.Array<float>(11, "scaleW");
+  p.groupSize = args.Int(13, "groupSize", 2);
+  if (args.ok() && p.bits != 4 && p.bits != 2 && p.bits != 1) args.Fail("bits must be 4, 2 or 1");
+  // Groups start on byte boundaries and span whole k-pairs.
+  const int64_t align = p.bits == 4 ? 2 : 8;
+  if (args.ok() && (p.groupSize % align != 0 || p.groupSize > kMaxGroup || p.k % p.groupSize != 0))
+    args.Fail("groupSize (" + std::to_string(p.groupSize) + ") must be a multiple of " + std::to_string(align) +
+              ", <= 131072 and divide k (" + std::to_string(p.k) + ")");
   args.Need(a, "a", aOff, p.m * p.k);
-  args.Need(w, "w", wOff, p.n * (p.k / 2));
+  args.Need(w, "w", wOff, p.n * (p.k * p.bits / 8));
   args.Need(out, "out", outOff, p.m * p.n);
   args.Need(scaleA, "scaleA", 0, p.m);
   args.Need(scaleW, "scaleW", 0, p.n * (p.k / std::max<int64_t>(p.groupSize, 1)));
-  if (!args.IsNullish(11)) {
-    const ArrayArg<float> bias = args.Array<float>(11, "bias");
+  if (!args.IsNullish(12)) {
+    const ArrayArg<float> bias = args.Array<float>(12, "bias");
     args.Need(bias, "bias", 0, p.n);
     p.bias = bias.data;
   }
@@ -209,7 +233,7 @@ Napi::Value GemmI4Js(const Napi::CallbackInfo& info) {
   p.out = out.data + outOff;
   p.scaleA = scaleA.data;
   p.scaleW = scaleW.data;
-  GemmI4(p);
+  GemmPacked(p);
   return info.Env().Undefined();
 }
 
@@ -241,7 +265,7 @@ Napi::Value QuantizeRowsI8Js(const Napi::CallbackInfo& info) {
 }
 
 void Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("gemmI4", Napi::Function::New(env, GemmI4Js, "gemmI4"));
+  exports.Set("gemmPacked", Napi::Function::New(env, GemmPackedJs, "gemmPacked"));
   exports.Set("quantizeRowsI8", Napi::Function::New(env, QuantizeRowsI8Js, "quantizeRowsI8"));
 }
 

@@ -1,7 +1,7 @@
 /**
  * The JSON configuration of `frugal compress --method zeroquant` (validated with zod; a bad value
  * is an E_CONFIG naming the field):
- *   { "scheme": "w8a8" | "w4a8-mixed", "weights": { "bits": 4 | 8, "groupSize": 128 },
+ *   { "scheme": "w8a8" | "w4a8-mixed", "weights": { "bits": 8 | 4 | 2 | 1, "groupSize": 128 },
  *     "activations": "int8-token", "exclude": ["blocks.0"],
  *     "lkd": { "steps": 100, "lr": 1e-4 } | false,
  *     "calibration": { "batches": 4, "batchSize": 8 }, "eval": { "limit": 512, "latencyBatch": 8 } }
@@ -15,7 +15,7 @@ const schema = z
     scheme: z.enum(['w8a8', 'w4a8-mixed']).optional(),
     weights: z
       .object({
-        bits: z.union([z.literal(4), z.literal(8)]).optional(),
+        bits: z.union([z.literal(8), z.literal(4), z.literal(2), z.literal(1)]).optional(),
         groupSize: z.number().int().positive().optional(),
       })
       .strict()

@@ -1,9 +1,9 @@
 /** `frugal/compress`: ZeroQuant quantization (weights, activations, quantized layers, whole models). */
 export { quantizeRowsReference, quantizeTokens, type TokenQuantized } from './activation-quant.js';
-export { type Int4LinearArgs, int4Linear } from './int4-linear.js';
-export { packInt4, unpackInt4 } from './int4-pack.js';
 export { findLayers, type LayerSite, type LinearRole, roleOf } from './layers.js';
 export { distillQuantize, type LkdLayerResult, type LkdOptions, type LkdReport } from './lkd.js';
+export { type PackedBits, packCodes, unpackCodes } from './packed-codes.js';
+export { type PackedLinearArgs, packedLinear } from './packed-linear.js';
 export {
   DEFAULT_INT4_GROUP,
   type LayerPlan,

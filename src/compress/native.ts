@@ -8,5 +8,5 @@ import { backendStatus } from '../backend/registry.js';
 export function quantAddon(): NativeAddon | undefined {
   const load = loadNative();
   if (!load.available || !backendStatus().active.includes('native')) return undefined;
-  return typeof load.addon.gemmI4 === 'function' ? load.addon : undefined;
+  return typeof load.addon.gemmPacked === 'function' ? load.addon : undefined;
 }

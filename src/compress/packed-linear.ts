@@ -1,21 +1,23 @@
 /**
- * INT4-weight x INT8-activation linear: f32 [M, N] = sum over k-groups of int32 dot products,
- * scaled in the epilogue by the token scale and the group scale (+ bias). Native gemmI4 reads the
- * packed nibbles directly; the reference below follows the same f32 operation order.
+ * Low-bit-weight x INT8-activation linear (INT4, ternary, binary weights): f32 [M, N] = sum over
+ * k-groups of int32 dot products, scaled in the epilogue by the token scale and the group scale
+ * (+ bias). Native gemmPacked reads the packed codes directly; the reference below follows the same
+ * f32 operation order.
  */
 import { FrugalError } from '../core/errors.js';
 import { tensor } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { unpackInt4 } from './int4-pack.js';
 import { quantAddon } from './native.js';
+import { type PackedBits, unpackCodes } from './packed-codes.js';
 import { f32Data, i8Data, u8Data } from './tensor-data.js';
 
-export interface Int4LinearArgs {
+export interface PackedLinearArgs {
+  bits: PackedBits;
   /** i8 [M, K] token-quantized activations. */
   a: Tensor;
   /** f32 [M]. */
   scaleA: Tensor;
-  /** u8 [N, K / 2] packed INT4 weights. */
+  /** u8 [N, K · bits / 8] packed codes. */
   w: Tensor;
   /** f32 [N, K / groupSize]. */
   scaleW: Tensor;
@@ -23,7 +25,8 @@ export interface Int4LinearArgs {
   bias?: Tensor;
 }
 
-interface Int4Problem {
+export interface PackedProblem {
+  bits: PackedBits;
   m: number;
   n: number;
   k: number;
@@ -35,10 +38,10 @@ interface Int4Problem {
   bias: Float32Array | undefined;
 }
 
-export function int4LinearReference(p: Int4Problem): Float32Array {
+export function packedLinearReference(p: PackedProblem): Float32Array {
   const { m, n, k, groupSize } = p;
   const groups = k / groupSize;
-  const w = unpackInt4(p.w);
+  const w = unpackCodes(p.w, p.bits);
   const out = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
     const sa = p.scaleA[i]!;
@@ -56,25 +59,34 @@ export function int4LinearReference(p: Int4Problem): Float32Array {
   return out;
 }
 
-function problemOf(args: Int4LinearArgs): Int4Problem {
-  const op = 'int4Linear';
-  const { a, w, scaleA, scaleW, groupSize, bias } = args;
+function problemOf(args: PackedLinearArgs): PackedProblem {
+  const op = 'packedLinear';
+  const { bits, a, w, scaleA, scaleW, groupSize, bias } = args;
   if (
     a.rank !== 2 ||
     w.rank !== 2 ||
     a.dtype !== 'i8' ||
     w.dtype !== 'u8' ||
-    w.shape[1]! * 2 !== a.shape[1]
+    w.shape[1]! * 8 !== a.shape[1]! * bits
   ) {
-    throw new FrugalError('E_SHAPE', 'needs a i8 [M, K] and w u8 [N, K / 2] (packed INT4)', {
-      op,
-      shapes: [a.shape, w.shape],
-    });
+    throw new FrugalError(
+      'E_SHAPE',
+      `needs a i8 [M, K] and w u8 [N, K * ${bits} / 8] (packed ${bits}-bit codes)`,
+      {
+        op,
+        shapes: [a.shape, w.shape],
+      },
+    );
   }
   const [m, k] = a.shape as [number, number];
   const n = w.shape[0]!;
-  if (!Number.isInteger(groupSize) || groupSize <= 0 || groupSize % 2 !== 0 || k % groupSize !== 0) {
-    throw new FrugalError('E_ARG', `groupSize ${groupSize} must be an even divisor of K = ${k}`, { op });
+  const align = bits === 4 ? 2 : 8;
+  if (!Number.isInteger(groupSize) || groupSize <= 0 || groupSize % align !== 0 || k % groupSize !== 0) {
+    throw new FrugalError(
+      'E_ARG',
+      `groupSize ${groupSize} must be a multiple of ${align} dividing K = ${k}`,
+      { op },
+    );
   }
   const groups = k / groupSize;
   if (scaleA.size !== m || scaleW.size !== n * groups || (bias && bias.size !== n)) {
@@ -84,6 +96,7 @@ function problemOf(args: Int4LinearArgs): Int4Problem {
     });
   }
   return {
+    bits,
     m,
     n,
     k,
@@ -96,12 +109,27 @@ function problemOf(args: Int4LinearArgs): Int4Problem {
   };
 }
 
-export function int4Linear(args: Int4LinearArgs): Tensor {
+export function packedLinear(args: PackedLinearArgs): Tensor {
   const p = problemOf(args);
   const addon = quantAddon();
-  if (!addon) return tensor(int4LinearReference(p), { shape: [p.m, p.n] });
+  if (!addon) return tensor(packedLinearReference(p), { shape: [p.m, p.n] });
   const out = new Float32Array(p.m * p.n);
   const w = new Int8Array(p.w.buffer, p.w.byteOffset, p.w.length);
-  addon.gemmI4(p.m, p.n, p.k, p.a, 0, w, 0, out, 0, p.scaleA, p.scaleW, p.bias ?? null, p.groupSize);
+  addon.gemmPacked(
+    p.bits,
+    p.m,
+    p.n,
+    p.k,
+    p.a,
+    0,
+    w,
+    0,
+    out,
+    0,
+    p.scaleA,
+    p.scaleW,
+    p.bias ?? null,
+    p.groupSize,
+  );
   return tensor(out, { shape: [p.m, p.n] });
 }

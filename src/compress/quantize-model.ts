@@ -17,7 +17,10 @@ export interface QuantizeModelOptions {
   /** Bits per role (default 'w8a8'). Leave it out when weights.bits sets one width for all. */
   scheme?: QuantScheme;
   weights?: {
-    /** One width for every quantized layer (W8A8 or uniform W4A8); excludes `scheme`. */
+    /**
+     * One width for every quantized layer: 8, 4, or XTC's 2 (ternary) and 1 (binary), all with
+     * INT8 activations; excludes `scheme`.
+     */
     bits?: WeightBits;
     /**
      * Input features per weight scale. Default: INT8, one scale per output row (ZeroQuant's groups

@@ -1,10 +1,11 @@
 /**
- * A Linear layer with ZeroQuant quantized weights (INT8, or packed INT4) and token-wise dynamic
- * INT8 activations: forward quantizes x per token, runs the integer GEMM (gemmI8 for W8A8,
- * gemmI4 for W4A8) and applies both scales and the bias in the GEMM epilogue, so no
+ * A Linear layer with quantized weights (ZeroQuant INT8 or packed INT4; XTC packed ternary or
+ * binary) and token-wise dynamic INT8 activations: forward quantizes x per token, runs the integer
+ * GEMM (gemmI8 for W8A8, gemmPacked for 4/2/1-bit weights) and applies both scales and the bias
+ * in the GEMM epilogue, so no
  * dequantized weight is ever materialized. Inference only: the output carries no gradient.
  *
- * State-dict entries: `weight` (i8 [out, in] or u8 [out, in / 2]), `weight_scale`
+ * State-dict entries: `weight` (i8 [out, in] or u8 [out, in · bits / 8]), `weight_scale`
  * (f32 [out, in / groupSize]) and `bias` (f32 [out]) when the layer has one.
  */
 import * as A from '../autograd/index.js';
@@ -18,7 +19,7 @@ import { contiguous, reshape } from '../ops/shape-ops.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { quantizeTokens } from './activation-quant.js';
-import { int4Linear } from './int4-linear.js';
+import { packedLinear } from './packed-linear.js';
 import {
   type QuantizedWeight,
   quantizeWeight,
@@ -68,7 +69,7 @@ export class QuantizedLinear extends Module {
     const codes =
       bits === 8
         ? Tensor.empty('i8', [outFeatures, inFeatures])
-        : Tensor.empty('u8', [outFeatures, inFeatures / 2]);
+        : Tensor.empty('u8', [outFeatures, (inFeatures * bits) / 8]);
     const scales = Tensor.empty('f32', [outFeatures, inFeatures / groupSize]);
     const q: QuantizedWeight = { bits, groupSize, inFeatures, outFeatures, codes, scales };
     return new QuantizedLinear(q, bias ? Tensor.empty('f32', [outFeatures]) : undefined);
@@ -103,7 +104,7 @@ export class QuantizedLinear extends Module {
         groupSize: this.groupSize,
         ...(this.bias ? { bias: this.bias.value } : {}),
       };
-      const out = this.bits === 8 ? quantizedLinear(args) : int4Linear(args);
+      const out = this.bits === 8 ? quantizedLinear(args) : packedLinear({ ...args, bits: this.bits });
       return reshape(out, [...lead, this.outFeatures]);
     });
     return A.constant(y);

@@ -1,17 +1,23 @@
 /**
- * ZeroQuant group-wise symmetric weight quantization: a Linear weight W [out, in] is cut into
- * groups of `groupSize` consecutive input features per output row, each with its own scale
- * (max|w| / qmax). INT8 codes are stored as i8 [out, in]; INT4 codes packed two per byte as
- * u8 [out, in / 2]. Scales are f32 [out, in / groupSize].
+ * Group-wise weight quantization: a Linear weight W [out, in] is cut into groups of `groupSize`
+ * consecutive input features per output row, each with its own scale.
+ *  - INT8 / INT4 (ZeroQuant): symmetric, scale max|w| / qmax, codes round(w / scale).
+ *  - bits 2, ternary (XTC, after TWN): threshold 0.7 · mean|w| of the group; entries above it keep
+ *    their sign (±1), the rest become 0; scale = mean |w| over the kept entries.
+ *  - bits 1, binary (XTC, after BWN): code sign(w) (0 counts as +1), scale = mean |w|.
+ * INT8 codes are stored as i8 [out, in]; lower widths packed as u8 [out, in · bits / 8]
+ * (packed-codes.ts). Scales are f32 [out, in / groupSize].
  */
 import { FrugalError } from '../core/errors.js';
 import { tensor } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { packInt4, unpackInt4 } from './int4-pack.js';
+import { packCodes, unpackCodes } from './packed-codes.js';
 import { qmaxOf, quantizeSpan } from './rounding.js';
 import { f32Data, i8Data, u8Data } from './tensor-data.js';
 
-export type WeightBits = 4 | 8;
+export type WeightBits = 8 | 4 | 2 | 1;
+
+const TERNARY_THRESHOLD = 0.7;
 
 export interface WeightQuantOptions {
   bits: WeightBits;
@@ -24,7 +30,7 @@ export interface QuantizedWeight {
   groupSize: number;
   outFeatures: number;
   inFeatures: number;
-  /** i8 [out, in] (INT8) or u8 [out, in / 2] (packed INT4). */
+  /** i8 [out, in] (INT8) or u8 [out, in · bits / 8] (packed). */
   codes: Tensor;
   /** f32 [out, in / groupSize]. */
   scales: Tensor;
@@ -33,21 +39,26 @@ export interface QuantizedWeight {
 /** Checks bits and group size against a weight of `inFeatures` columns; returns the group size. */
 export function resolveGroupSize(opts: WeightQuantOptions, inFeatures: number, where: string): number {
   const op = 'quantizeWeight';
-  if (opts.bits !== 4 && opts.bits !== 8) {
-    throw new FrugalError('E_CONFIG', `weights.bits must be 4 or 8, got ${String(opts.bits)}`, {
-      op,
-      field: 'weights.bits',
-    });
+  if (![8, 4, 2, 1].includes(opts.bits)) {
+    throw new FrugalError(
+      'E_CONFIG',
+      `weights.bits must be 8, 4, 2 (ternary) or 1 (binary), got ${String(opts.bits)}`,
+      {
+        op,
+        field: 'weights.bits',
+      },
+    );
   }
   const g = opts.groupSize ?? inFeatures;
-  if (!Number.isInteger(g) || g <= 0 || inFeatures % g !== 0 || (opts.bits === 4 && g % 2 !== 0)) {
+  const align = opts.bits === 8 ? 1 : opts.bits === 4 ? 2 : 8;
+  if (!Number.isInteger(g) || g <= 0 || inFeatures % g !== 0 || g % align !== 0) {
     throw new FrugalError(
       'E_CONFIG',
       `weights.groupSize ${g} does not fit ${where} (input width ${inFeatures})`,
       {
         op,
         field: 'weights.groupSize',
-        hint: `use a positive divisor of ${inFeatures}${opts.bits === 4 ? ' that is even' : ''}, e.g. 64 or 128`,
+        hint: `use a positive divisor of ${inFeatures}${align > 1 ? ` that is a multiple of ${align}` : ''}, e.g. 64 or 128`,
       },
     );
   }
@@ -56,7 +67,29 @@ export function resolveGroupSize(opts: WeightQuantOptions, inFeatures: number, w
 
 /** Codes as one signed integer per weight (INT4 unpacked), [out * in] row-major. */
 export function weightCodes(q: QuantizedWeight): Int8Array {
-  return q.bits === 8 ? i8Data(q.codes).slice() : unpackInt4(u8Data(q.codes));
+  return q.bits === 8 ? i8Data(q.codes).slice() : unpackCodes(u8Data(q.codes), q.bits);
+}
+
+/** XTC ternary / binary codes of values[start, end) into out; returns the scale. */
+function lowBitSpan(values: Float32Array, start: number, end: number, bits: 2 | 1, out: Int8Array): number {
+  let sumAbs = 0;
+  for (let i = start; i < end; i++) sumAbs += Math.abs(values[i]!);
+  if (bits === 1) {
+    for (let i = start; i < end; i++) out[i] = values[i]! >= 0 ? 1 : -1;
+    return Math.fround(sumAbs / (end - start));
+  }
+  const threshold = (TERNARY_THRESHOLD * sumAbs) / (end - start);
+  let keptAbs = 0;
+  let kept = 0;
+  for (let i = start; i < end; i++) {
+    const v = values[i]!;
+    if (Math.abs(v) > threshold) {
+      out[i] = v > 0 ? 1 : -1;
+      keptAbs += Math.abs(v);
+      kept++;
+    } else out[i] = 0;
+  }
+  return kept === 0 ? 0 : Math.fround(keptAbs / kept);
 }
 
 /** Quantized values and scales of W (f32 [out, in], row-major) as plain arrays. */
@@ -67,14 +100,17 @@ export function quantizeValues(
   bits: WeightBits,
   groupSize: number,
 ): { codes: Int8Array; scales: Float32Array } {
-  const qmax = qmaxOf(bits);
   const groups = inFeatures / groupSize;
   const codes = new Int8Array(w.length);
   const scales = new Float32Array(outFeatures * groups);
   for (let r = 0; r < outFeatures; r++) {
     for (let g = 0; g < groups; g++) {
       const start = r * inFeatures + g * groupSize;
-      scales[r * groups + g] = quantizeSpan(w, start, start + groupSize, qmax, codes);
+      const end = start + groupSize;
+      scales[r * groups + g] =
+        bits === 2 || bits === 1
+          ? lowBitSpan(w, start, end, bits, codes)
+          : quantizeSpan(w, start, end, qmaxOf(bits), codes);
     }
   }
   return { codes, scales };
@@ -104,7 +140,7 @@ export function quantizeWeight(w: Tensor, opts: WeightQuantOptions, where = 'the
     codes:
       opts.bits === 8
         ? tensor(codes, { shape: [outFeatures, inFeatures] })
-        : tensor(packInt4(codes), { shape: [outFeatures, inFeatures / 2] }),
+        : tensor(packCodes(codes, opts.bits), { shape: [outFeatures, (inFeatures * opts.bits) / 8] }),
     scales: tensor(scales, { shape: [outFeatures, inFeatures / groupSize] }),
   };
 }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as A from '../../src/autograd/index.js';
 import { quantizeRowsReference, quantizeTokens } from '../../src/compress/activation-quant.js';
-import { int4Linear, int4LinearReference } from '../../src/compress/int4-linear.js';
-import { packInt4, unpackInt4 } from '../../src/compress/int4-pack.js';
+import { packCodes, unpackCodes } from '../../src/compress/packed-codes.js';
+import { packedLinear, packedLinearReference } from '../../src/compress/packed-linear.js';
 import { QuantizedLinear } from '../../src/compress/quantized-linear.js';
 import { roundHalfEven } from '../../src/compress/rounding.js';
 import { dequantizeWeight, quantizeWeight, weightCodes } from '../../src/compress/weight-quant.js';
@@ -29,12 +29,27 @@ describe('rounding and packing', () => {
 
   it('packs INT4 codes two per byte, low nibble first, and unpacks them back', () => {
     const codes = Int8Array.from([-8, 7, 0, -1, 3, -5]);
-    const packed = packInt4(codes);
+    const packed = packCodes(codes, 4);
     assert.deepEqual([...packed], [0x78, 0xf0, 0xb3]);
-    assert.deepEqual([...unpackInt4(packed)], [...codes]);
+    assert.deepEqual([...unpackCodes(packed, 4)], [...codes]);
     assert.throws(
-      () => packInt4(Int8Array.from([1])),
+      () => packCodes(Int8Array.from([1]), 4),
       (e) => isFrugalError(e) && e.code === 'E_SHAPE',
+    );
+  });
+
+  it('packs ternary codes four per byte and binary codes eight per byte', () => {
+    const ternary = Int8Array.from([1, -1, 0, 1, -1, -1, 0, 0]);
+    const t = packCodes(ternary, 2);
+    assert.deepEqual([...t], [0b01_00_11_01, 0b00_00_11_11]);
+    assert.deepEqual([...unpackCodes(t, 2)], [...ternary]);
+    const binary = Int8Array.from([1, -1, -1, 1, 1, 1, -1, 1]);
+    const b = packCodes(binary, 1);
+    assert.deepEqual([...b], [0b10111001]);
+    assert.deepEqual([...unpackCodes(b, 1)], [...binary]);
+    assert.throws(
+      () => packCodes(Int8Array.from([0, 1, 1, 1, 1, 1, 1, 1]), 1),
+      (e) => isFrugalError(e) && e.code === 'E_ARG',
     );
   });
 });
@@ -70,6 +85,20 @@ describe('group-wise weight quantization', () => {
     });
   }
 
+  it('XTC ternary: threshold 0.7 mean|w|, scale = mean |w| of the kept entries; binary: sign and mean|w|', () => {
+    // mean|w| = 0.5, threshold 0.35: 1, -0.6, 0.4 and 1.4 are kept; scale = their mean |w| = 0.85.
+    const w = F.tensor([[1, -0.6, 0.1, 0, -0.3, 0.4, 0.2, 1.4]]);
+    const t = quantizeWeight(w, { bits: 2 });
+    assert.deepEqual([...weightCodes(t)], [1, -1, 0, 0, 0, 1, 0, 1]);
+    assert.equal(t.scales.item(), Math.fround((1 + 0.6 + 0.4 + 1.4) / 4));
+    assert.deepEqual(t.codes.shape, [1, 2]);
+    const b = quantizeWeight(w, { bits: 1 });
+    assert.deepEqual([...weightCodes(b)], [1, -1, 1, 1, -1, 1, 1, 1]);
+    assert.equal(b.scales.item(), Math.fround(4 / 8));
+    assert.deepEqual(b.codes.shape, [1, 1]);
+    w.dispose();
+  });
+
   it('names the field when the group size does not divide the width', () => {
     const w = F.randn([4, 12], { seed: 1 });
     assert.throws(
@@ -104,48 +133,35 @@ describe('token-wise activation quantization', () => {
   });
 });
 
-describe('INT4-weight GEMM', () => {
-  it(`equals the TypeScript reference (${native ? 'native gemmI4' : 'reference only'}), partial tiles and several groups`, () => {
-    const [m, n, k, g] = [13, 37, 96, 32];
-    const a = F.tidy(() => quantizeTokens(F.tensor(randomF32(m * k, 5), { shape: [m, k] })));
-    const w = quantizeWeight(F.tensor(randomF32(n * k, 6), { shape: [n, k] }), { bits: 4, groupSize: g });
-    const bias = F.tensor(randomF32(n, 7));
-    const got = int4Linear({
-      a: a.codes,
-      scaleA: a.scales,
-      w: w.codes,
-      scaleW: w.scales,
-      groupSize: g,
-      bias,
+describe('packed low-bit GEMM', () => {
+  for (const bits of [4, 2, 1] as const) {
+    it(`${bits}-bit weights: ${native ? 'native gemmPacked' : 'packedLinear'} equals the TypeScript reference and the INT8 GEMM`, () => {
+      const [m, n, k, g] = [13, 37, 96, 32];
+      const a = F.tidy(() => quantizeTokens(F.tensor(randomF32(m * k, 5), { shape: [m, k] })));
+      const w = quantizeWeight(F.tensor(randomF32(n * k, 6), { shape: [n, k] }), { bits, groupSize: g });
+      const bias = F.tensor(randomF32(n, 7));
+      const args = { a: a.codes, scaleA: a.scales, w: w.codes, scaleW: w.scales, groupSize: g, bias };
+      const out = packedLinear({ ...args, bits }).toFloat32Array();
+      const ref = packedLinearReference({
+        bits,
+        m,
+        n,
+        k,
+        a: a.codes.data as Int8Array,
+        scaleA: a.scales.data as Float32Array,
+        w: w.codes.data as Uint8Array,
+        scaleW: w.scales.data as Float32Array,
+        groupSize: g,
+        bias: bias.data as Float32Array,
+      });
+      for (let i = 0; i < ref.length; i++)
+        assert.ok(Math.abs(out[i]! - ref[i]!) <= 1e-5 * (1 + Math.abs(ref[i]!)), `out ${i}`);
+      const w8 = F.tensor(weightCodes(w), { shape: [n, k] });
+      const v = F.quantizedLinear({ ...args, w: w8 }).toFloat32Array();
+      for (let i = 0; i < ref.length; i++)
+        assert.ok(Math.abs(v[i]! - ref[i]!) <= 1e-4 * (1 + Math.abs(ref[i]!)));
     });
-    const ref = int4LinearReference({
-      m,
-      n,
-      k,
-      a: a.codes.data as Int8Array,
-      scaleA: a.scales.data as Float32Array,
-      w: w.codes.data as Uint8Array,
-      scaleW: w.scales.data as Float32Array,
-      groupSize: g,
-      bias: bias.data as Float32Array,
-    });
-    const out = got.toFloat32Array();
-    for (let i = 0; i < ref.length; i++)
-      assert.ok(Math.abs(out[i]! - ref[i]!) <= 1e-5 * (1 + Math.abs(ref[i]!)), `out ${i}`);
-    // The same product through the INT8 GEMM on unpacked codes.
-    const w8 = F.tensor(weightCodes(w), { shape: [n, k] });
-    const viaI8 = F.quantizedLinear({
-      a: a.codes,
-      scaleA: a.scales,
-      w: w8,
-      scaleW: w.scales,
-      groupSize: g,
-      bias,
-    });
-    const v = viaI8.toFloat32Array();
-    for (let i = 0; i < ref.length; i++)
-      assert.ok(Math.abs(v[i]! - ref[i]!) <= 1e-4 * (1 + Math.abs(ref[i]!)));
-  });
+  }
 });
 
 describe('QuantizedLinear', () => {

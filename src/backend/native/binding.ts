@@ -95,11 +95,13 @@ export interface NativeAddon {
     groupSize: number,
   ): void;
   /**
-   * INT4-weight GEMM: like gemmI8 with groups, but w holds packed INT4 [n, k / 2] bytes (byte q of
-   * a row: k = 2q in the low nibble, 2q + 1 in the high one, two's complement). groupSize is even
-   * and divides k; scaleA [m], scaleW [n, k / groupSize].
+   * Low-bit-weight GEMM: like gemmI8 with groups, but w holds packed codes [n, k * bits / 8]
+   * bytes, code k at bit (k * bits) % 8 of byte k * bits / 8: bits 4 and 2 are two's complement,
+   * bits 1 maps a set bit to +1 and a clear one to -1. groupSize divides k and is even (bits 4)
+   * or a multiple of 8 (bits 2, 1); scaleA [m], scaleW [n, k / groupSize].
    */
-  gemmI4(
+  gemmPacked(
+    bits: 4 | 2 | 1,
     m: number,
     n: number,
     k: number,
@@ -224,6 +226,37 @@ export interface NativeAddon {
   f16ToF32(x: Uint16Array, xOffset: number, out: Float32Array, outOffset: number, n: number): void;
   /** Measured FMA peak in GFLOP/s over `threads` threads for about `milliseconds`, at the active ISA. */
   fmaPeak(threads: number, milliseconds: number): number;
+  /** Activation backward: out[i] = g[i] * f'(x[i]) for i < n (out may alias g). */
+  actGradF32(
+    op: 'gelu_tanh' | 'gelu_erf' | 'silu',
+    x: Float32Array,
+    xOffset: number,
+    g: Float32Array,
+    gOffset: number,
+    out: Float32Array,
+    outOffset: number,
+    n: number,
+  ): void;
+  /**
+   * Layer norm (rms = false) or RMS norm backward over [rows, cols] rows, statistics recomputed
+   * from x: writes dx, and dgamma = sum over rows of g * xhat, dbeta = sum of g when non-null
+   * (cols entries each; dbeta must be null for RMS norm). gamma null means ones.
+   */
+  normGradRowsF32(
+    rms: boolean,
+    x: Float32Array,
+    xOffset: number,
+    rows: number,
+    cols: number,
+    gamma: Float32Array | null,
+    g: Float32Array,
+    gOffset: number,
+    eps: number,
+    dx: Float32Array,
+    dxOffset: number,
+    dgamma: Float32Array | null,
+    dbeta: Float32Array | null,
+  ): void;
   /**
    * Copies a strided f32 view into another (same shape, any strides >= 0 or < 0, rank <= 8):
    * out[outOffset + sum(i_d outStrides_d)] = x[xOffset + sum(i_d xStrides_d)].

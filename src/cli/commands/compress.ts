@@ -81,7 +81,8 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Config keys (all optional): scheme "w8a8" | "w4a8-mixed"; weights {bits 4|8, groupSize};
+Config keys (all optional): scheme "w8a8" | "w4a8-mixed"; weights {bits 8|4|2|1, groupSize}
+(2 = XTC ternary, 1 = binary);
 activations "int8-token"; exclude [dotted paths kept f32]; lkd {steps, lr} | false;
 calibration {batches, batchSize} (validation split, no labels used); eval {limit, latencyBatch}.
 
