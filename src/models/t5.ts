@@ -210,6 +210,17 @@ export class T5ForConditionalGeneration extends Module {
         },
       );
     }
+    if (cache && cache.self.length !== this.config.decoderLayers) {
+      throw new FrugalError(
+        'E_ARG',
+        `the cache has ${cache.self.length} layers, the decoder ${this.config.decoderLayers}`,
+        {
+          op: OP,
+          field: 'cache',
+          hint: 'create it with new T5Cache(config.decoderLayers)',
+        },
+      );
+    }
     const mask = attentionMask ? keyMask(OP, attentionMask, b, encoded.shape[1]!) : undefined;
     try {
       const h = this.decoder.forward(this.shared.forward(decoderInputIds), {
