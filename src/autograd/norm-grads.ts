@@ -2,12 +2,28 @@
 import { add, mul, rsqrt, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { nativeNormGrad } from './native-grads.js';
 import { reduceTo } from './reduce-to.js';
 
 const LAST = { axis: -1, keepDims: true } as const;
 
-/** Returns [dx, dgamma?, dbeta?]; the caller's tidy() frees the intermediates. */
+/** Returns [dx, dgamma?, dbeta?]: one native pass when it can, else the op-composed form. */
 export function layerNormGrad(
+  x: Tensor,
+  gamma: Tensor | undefined,
+  g: Tensor,
+  eps: number,
+  hasBeta: boolean,
+): (Tensor | null)[] {
+  return nativeNormGrad(false, x, gamma, g, eps, hasBeta) ?? layerNormGradOps(x, gamma, g, eps, hasBeta);
+}
+
+export function rmsNormGrad(x: Tensor, gamma: Tensor | undefined, g: Tensor, eps: number): (Tensor | null)[] {
+  return nativeNormGrad(true, x, gamma, g, eps, false)?.slice(0, 2) ?? rmsNormGradOps(x, gamma, g, eps);
+}
+
+/** The op-composed forms (the caller's tidy() frees the intermediates): fallback and oracle. */
+export function layerNormGradOps(
   x: Tensor,
   gamma: Tensor | undefined,
   g: Tensor,
@@ -23,7 +39,12 @@ export function layerNormGrad(
   return [dx, gamma ? reduceTo(mul(g, xhat), c) : null, hasBeta ? reduceTo(g, c) : null];
 }
 
-export function rmsNormGrad(x: Tensor, gamma: Tensor | undefined, g: Tensor, eps: number): (Tensor | null)[] {
+export function rmsNormGradOps(
+  x: Tensor,
+  gamma: Tensor | undefined,
+  g: Tensor,
+  eps: number,
+): (Tensor | null)[] {
   const rr = rsqrt(add(mean(mul(x, x), LAST), eps));
   const xhat = mul(x, rr);
   const dxhat = gamma ? mul(g, gamma) : g;

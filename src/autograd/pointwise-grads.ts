@@ -6,6 +6,7 @@ import { cast } from '../ops/elementwise.js';
 import { contiguous } from '../ops/shape-ops.js';
 import { tensor } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { nativeActGrad } from './native-grads.js';
 
 function asF32(t: Tensor): Float32Array {
   const c = contiguous(t);
@@ -46,6 +47,19 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 export function geluTanhGrad(x: Tensor, g: Tensor): Tensor {
+  return nativeActGrad('gelu_tanh', x, g) ?? geluTanhGradTs(x, g);
+}
+
+export function geluErfGrad(x: Tensor, g: Tensor): Tensor {
+  return nativeActGrad('gelu_erf', x, g) ?? geluErfGradTs(x, g);
+}
+
+export function siluGrad(x: Tensor, g: Tensor): Tensor {
+  return nativeActGrad('silu', x, g) ?? siluGradTs(x, g);
+}
+
+/** The TypeScript forms: the fallback without the addon and the oracle for the kernels. */
+export function geluTanhGradTs(x: Tensor, g: Tensor): Tensor {
   return mapGrad(x, g, (v) => {
     const u = SQRT_2_OVER_PI * (v + 0.044715 * v * v * v);
     const t = Math.tanh(u);
@@ -53,11 +67,11 @@ export function geluTanhGrad(x: Tensor, g: Tensor): Tensor {
   });
 }
 
-export function geluErfGrad(x: Tensor, g: Tensor): Tensor {
+export function geluErfGradTs(x: Tensor, g: Tensor): Tensor {
   return mapGrad(x, g, (v) => 0.5 * (1 + erf(v / Math.SQRT2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
 }
 
-export function siluGrad(x: Tensor, g: Tensor): Tensor {
+export function siluGradTs(x: Tensor, g: Tensor): Tensor {
   return mapGrad(x, g, (v) => {
     const s = 1 / (1 + Math.exp(-v));
     return s * (1 + v * (1 - s));
