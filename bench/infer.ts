@@ -11,7 +11,7 @@ import { getNumThreads } from '../src/backend/threads.js';
 import { Rng } from '../src/core/rng.js';
 import { type BertForSequenceClassification, createModel, NAMED_CONFIGS } from '../src/models/index.js';
 import { encodeOnnx } from '../src/models/onnx/index.js';
-import { tensor, tidy } from '../src/ops/index.js';
+import { backendStatus, tensor, tidy } from '../src/ops/index.js';
 import type { BenchContext } from './harness.js';
 import { median } from './harness.js';
 import { loadOrt } from './peers/onnxruntime.js';
@@ -36,7 +36,13 @@ export default async function infer(ctx: BenchContext): Promise<void> {
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   });
-  ctx.note(`${modelName} (${model.parameterCount()} parameters), seq ${seq}, ${threads} threads for both`);
+  const backends = backendStatus().active;
+  ctx.note(
+    `${modelName} (${model.parameterCount()} parameters), seq ${seq}, ${threads} threads for both, ` +
+      `Frugal backends: ${backends.join(' > ')}`,
+  );
+  if (!backends.includes('native'))
+    ctx.note('WARNING: the native addon is not in use; Frugal runs on the reference backend');
   const rng = new Rng(7);
   for (const batch of batches) {
     const ids = Array.from({ length: batch * seq }, () => rng.int(config.vocabSize));
