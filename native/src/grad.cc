@@ -1,8 +1,9 @@
-// JS entry points for the backward kernels (activation derivatives, layer / RMS norm backward)
-// and the portable (one-lane) instantiation of their templates. Rows are split over the thread
-// pool; dgamma / dbeta are summed per row range and then in range order, so a fixed thread count
-// gives the same bits every run.
-// JS: actGradF32, normGradRowsF32 (argument order in src/backend/native/binding.ts).
+// JS entry points for the backward kernels (activation derivatives, layer / RMS norm and softmax
+// backward) and the portable (one-lane) instantiation of their templates. Rows are split over
+// the thread pool; dgamma / dbeta are summed per row range and then in range order, so a fixed
+// thread count gives the same bits every run.
+// JS: actGradF32, normGradRowsF32, softmaxGradRowsF32 (argument order in
+// src/backend/native/binding.ts).
 #include <cstring>
 #include <string>
 #include <vector>
@@ -122,7 +123,33 @@ Napi::Value NormGradJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value SoftmaxGradJs(const Napi::CallbackInfo& info) {
+  Args args(info, "softmaxGradRowsF32");
+  const bool log = args.Bool(0, "log");
+  const ArrayArg<float> y = args.Array<float>(1, "y");
+  const int64_t yOff = args.Int(2, "yOffset");
+  const ArrayArg<float> g = args.Array<float>(3, "g");
+  const int64_t gOff = args.Int(4, "gOffset");
+  const int64_t rows = args.Int(5, "rows");
+  const int64_t cols = args.Int(6, "cols");
+  const ArrayArg<float> dx = args.Array<float>(7, "dx");
+  const int64_t dxOff = args.Int(8, "dxOffset");
+  args.Need(y, "y", yOff, rows * cols);
+  args.Need(g, "g", gOff, rows * cols);
+  args.Need(dx, "dx", dxOff, rows * cols);
+  if (!args.ok()) return info.Env().Undefined();
+  const GradTable t = SelectGrad();
+  const float* py = y.data + yOff;
+  const float* pg = g.data + gOff;
+  float* pd = dx.data + dxOff;
+  ParallelFor(rows, cols > 0 && cols < kGrain ? kGrain / cols : 1, [&](int64_t b, int64_t e) {
+    t.softmax_grad_rows(log, py + b * cols, pg + b * cols, e - b, cols, pd + b * cols);
+  });
+  return info.Env().Undefined();
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("softmaxGradRowsF32", Napi::Function::New(env, SoftmaxGradJs, "softmaxGradRowsF32"));
   exports.Set("actGradF32", Napi::Function::New(env, ActGradJs, "actGradF32"));
   exports.Set("normGradRowsF32", Napi::Function::New(env, NormGradJs, "normGradRowsF32"));
 }

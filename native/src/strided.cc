@@ -1,8 +1,8 @@
-// JS entry points for copies between strided f32 views and for scatter-adding rows along one
-// axis (embedding and slice gradients). Layout: a tensor
+// JS entry points for copies between strided f32 views, select (where) over strided views, and
+// scatter-adding rows along one axis (embedding and slice gradients). Layout: a tensor
 // viewed as [outer, rows, inner] around the indexed axis; indices are i32 and bounds-checked
 // before anything is written.
-// JS: copyStridedF32, scatterAddRowsF32 (argument order in src/backend/native/binding.ts).
+// JS: copyStridedF32, whereF32, scatterAddRowsF32 (argument order in src/backend/native/binding.ts).
 #include <cstring>
 #include <string>
 #include <vector>
@@ -122,6 +122,73 @@ Napi::Value CopyStridedJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// out (contiguous) = cond ? a : b over views of one shape; cond is bool (one byte per element).
+// Broadcast operands arrive as stride-0 views.
+Napi::Value WhereJs(const Napi::CallbackInfo& info) {
+  Args args(info, "whereF32");
+  const std::vector<int64_t> shape = ReadInts(args, 0, "shape", -1);
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  if (args.ok() && rank > kMaxRank) args.Fail("rank must be <= " + std::to_string(kMaxRank));
+  const ArrayArg<uint8_t> cond = args.Array<uint8_t>(1, "cond");
+  const int64_t cOff = args.Int(2, "condOffset");
+  const std::vector<int64_t> cs = ReadInts(args, 3, "condStrides", rank);
+  const ArrayArg<float> a = args.Array<float>(4, "a");
+  const int64_t aOff = args.Int(5, "aOffset");
+  const std::vector<int64_t> as = ReadInts(args, 6, "aStrides", rank);
+  const ArrayArg<float> b = args.Array<float>(7, "b");
+  const int64_t bOff = args.Int(8, "bOffset");
+  const std::vector<int64_t> bs = ReadInts(args, 9, "bStrides", rank);
+  const ArrayArg<float> out = args.Array<float>(10, "out");
+  const int64_t oOff = args.Int(11, "outOffset");
+  if (!args.ok()) return info.Env().Undefined();
+  int64_t total = 1;
+  for (int64_t i = 0; i < rank; i++) {
+    if (shape[i] < 0) {
+      args.Fail("shape entries must be >= 0");
+      return info.Env().Undefined();
+    }
+    total *= shape[i];
+  }
+  if (total == 0) return info.Env().Undefined();
+  // Each view's reach, checked against its array before any element is read.
+  const auto check = [&](const std::vector<int64_t>& st, int64_t off, int64_t length, const char* name) {
+    int64_t lo = 0, hi = 0;
+    for (int64_t i = 0; i < rank; i++) {
+      const int64_t span = st[i] * (shape[i] - 1);
+      if (span < 0) lo += span;
+      else hi += span;
+    }
+    if (args.ok() && (off + lo < 0 || off + hi >= length))
+      args.Fail(std::string("argument '") + name + "' is too short for its offset, shape and strides");
+  };
+  check(cs, cOff, cond.length, "cond");
+  check(as, aOff, a.length, "a");
+  check(bs, bOff, b.length, "b");
+  args.Need(out, "out", oOff, total);
+  if (!args.ok()) return info.Env().Undefined();
+  const int64_t inner = rank > 0 ? shape[rank - 1] : 1;
+  const int64_t ci = rank > 0 ? cs[rank - 1] : 0, ai = rank > 0 ? as[rank - 1] : 0, bi = rank > 0 ? bs[rank - 1] : 0;
+  const uint8_t* pc = cond.data + cOff;
+  const float* pa = a.data + aOff;
+  const float* pb = b.data + bOff;
+  float* po = out.data + oOff;
+  ParallelFor(total / inner, inner >= kGrain ? 1 : kGrain / inner, [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; r++) {
+      int64_t rem = r, co = 0, ao = 0, bo = 0;
+      for (int64_t d = rank - 2; d >= 0; d--) {
+        const int64_t k = rem % shape[d];
+        rem /= shape[d];
+        co += k * cs[d];
+        ao += k * as[d];
+        bo += k * bs[d];
+      }
+      float* dst = po + r * inner;
+      for (int64_t j = 0; j < inner; j++) dst[j] = pc[co + j * ci] ? pa[ao + j * ai] : pb[bo + j * bi];
+    }
+  });
+  return info.Env().Undefined();
+}
+
 struct RowsLayout {
   int64_t outer = 0, rows = 0, inner = 0, n = 0;
   const int32_t* idx = nullptr;
@@ -180,6 +247,7 @@ Napi::Value ScatterAddRowsJs(const Napi::CallbackInfo& info) {
 
 void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("copyStridedF32", Napi::Function::New(env, CopyStridedJs, "copyStridedF32"));
+  exports.Set("whereF32", Napi::Function::New(env, WhereJs, "whereF32"));
   exports.Set("scatterAddRowsF32", Napi::Function::New(env, ScatterAddRowsJs, "scatterAddRowsF32"));
 }
 

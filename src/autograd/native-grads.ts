@@ -1,6 +1,6 @@
 /**
  * Fused native backward kernels for the rules whose op-by-op form is slow: activation
- * derivatives and layer / RMS norm backward. Each helper returns undefined when the addon (or
+ * derivatives, layer / RMS norm and softmax / log-softmax backward. Each helper returns undefined when the addon (or
  * the native backend) is not in use or the tensors are not contiguous f32, and the rule then
  * runs its TypeScript or op-composed form, which stays the oracle the kernels are tested against.
  */
@@ -13,7 +13,8 @@ function kernels(...ts: (Tensor | undefined)[]): NativeAddon | undefined {
   const native = loadNative();
   if (!native.available) return undefined;
   const { addon } = native;
-  if (typeof addon.actGradF32 !== 'function' || typeof addon.normGradRowsF32 !== 'function') return undefined;
+  const uses = [addon.actGradF32, addon.normGradRowsF32, addon.softmaxGradRowsF32];
+  if (!uses.every((f) => typeof f === 'function')) return undefined;
   return backendStatus().active.includes('native') ? addon : undefined;
 }
 
@@ -64,4 +65,24 @@ export function nativeNormGrad(
     dbeta ? cols(dbeta) : null,
   );
   return [dx, dgamma, dbeta];
+}
+
+/** Softmax (or log-softmax) backward along the last axis from the forward output y. */
+export function nativeSoftmaxGrad(log: boolean, y: Tensor, g: Tensor, axis: number): Tensor | undefined {
+  const addon = kernels(y, g);
+  if (!addon || g.size !== y.size || y.rank === 0 || (axis !== -1 && axis !== y.rank - 1)) return undefined;
+  const c = y.shape[y.rank - 1]!;
+  const dx = Tensor.empty('f32', y.shape, 'softmaxGrad');
+  addon.softmaxGradRowsF32(
+    log,
+    f32(y),
+    y.offset,
+    f32(g),
+    g.offset,
+    c === 0 ? 0 : y.size / c,
+    c,
+    f32(dx),
+    dx.offset,
+  );
+  return dx;
 }

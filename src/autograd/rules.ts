@@ -12,6 +12,7 @@ import { reshape } from '../ops/shape-ops.js';
 import { arange, full, tensor, zeros } from '../tensor/creation.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { nativeSoftmaxGrad } from './native-grads.js';
 import { layerNormGrad, rmsNormGrad } from './norm-grads.js';
 import { geluErfGrad, geluTanhGrad, siluGrad } from './pointwise-grads.js';
 import { reduceTo } from './reduce-to.js';
@@ -110,10 +111,12 @@ export const VJP_RULES: { [K in DiffOp]: VjpRule<K> } = {
     return [mul(mask, div(gk, sum(mask, { axis: attrs.axis, keepDims: true })))];
   },
   softmax: ({ g, saved: [y], attrs }) => [
-    mul(y!, sub(g, sum(mul(g, y!), { axis: attrs.axis, keepDims: true }))),
+    nativeSoftmaxGrad(false, y!, g, attrs.axis) ??
+      mul(y!, sub(g, sum(mul(g, y!), { axis: attrs.axis, keepDims: true }))),
   ],
   logSoftmax: ({ g, saved: [y], attrs }) => [
-    sub(g, mul(exp(y!), sum(g, { axis: attrs.axis, keepDims: true }))),
+    nativeSoftmaxGrad(true, y!, g, attrs.axis) ??
+      sub(g, mul(exp(y!), sum(g, { axis: attrs.axis, keepDims: true }))),
   ],
   matmul: ({ g, saved: [a, b], attrs: { transA, transB }, inputShapes: [sa, sb] }) => {
     const ga = transA ? matmul(b!, g, { transA: transB, transB: true }) : matmul(g, b!, { transB: !transB });

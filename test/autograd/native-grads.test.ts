@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nativeActGrad, nativeNormGrad } from '../../src/autograd/native-grads.js';
+import { nativeActGrad, nativeNormGrad, nativeSoftmaxGrad } from '../../src/autograd/native-grads.js';
 import { layerNormGradOps, rmsNormGradOps } from '../../src/autograd/norm-grads.js';
 import { geluErfGradTs, geluTanhGradTs, siluGradTs } from '../../src/autograd/pointwise-grads.js';
 import { Rng } from '../../src/core/rng.js';
@@ -64,6 +64,36 @@ describe('native layer / RMS norm backward against the op-composed forms', () =>
           for (const v of [x, g, gamma]) v?.dispose();
         });
       }
+    }
+  }
+});
+
+describe('native softmax backward against the op-composed rule', () => {
+  for (const log of [false, true]) {
+    for (const [rows, cols] of [
+      [7, 5],
+      [256, 128],
+    ] as const) {
+      it(`${log ? 'log-softmax' : 'softmax'} [${rows}, ${cols}] at every level and thread count`, (t) => {
+        const rng = new Rng(cols);
+        const x = F.tensor(randomF32(rng, rows * cols, 4), { shape: [rows, cols] });
+        const y = F.keep(log ? F.logSoftmax(x, -1) : F.softmax(x, -1));
+        const g = F.keep(F.tensor(randomF32(rng, rows * cols), { shape: [rows, cols] }));
+        x.dispose();
+        const last = { axis: -1, keepDims: true } as const;
+        const want = F.tidy(() =>
+          (log
+            ? F.sub(g, F.mul(F.exp(y), F.sum(g, last)))
+            : F.mul(y, F.sub(g, F.sum(F.mul(g, y), last)))
+          ).toFloat32Array(),
+        );
+        eachConfig(t, (_addon, label) => {
+          const got = F.tidy(() => nativeSoftmaxGrad(log, y, g, -1)!.toFloat32Array());
+          assertClose(got, want, 1e-5, 1e-6, label);
+        });
+        y.dispose();
+        g.dispose();
+      });
     }
   }
 });

@@ -1,5 +1,6 @@
-// Backward kernels per ISA: activation derivatives (dx = g * f'(x)) and the row-wise layer /
-// RMS norm backward, each one pass over its rows instead of a chain of elementwise ops.
+// Backward kernels per ISA: activation derivatives (dx = g * f'(x)), the row-wise layer / RMS
+// norm backward and the softmax / log-softmax backward, each one pass over its rows instead of a
+// chain of elementwise ops.
 #pragma once
 #include <cstdint>
 
@@ -14,6 +15,9 @@ struct GradTable {
   // dbeta += sum_rows g (either may be null). rms: no mean subtraction and no dbeta.
   void (*norm_grad_rows)(bool rms, const float* x, const float* gamma, const float* g, int64_t rows, int64_t cols,
                          float eps, float* dx, float* dgamma, float* dbeta);
+  // Rows of softmax output y (log = false: dx = y (g - sum(g y))) or log-softmax output
+  // (log = true: dx = g - exp(y) sum(g)).
+  void (*softmax_grad_rows)(bool log, const float* y, const float* g, int64_t rows, int64_t cols, float* dx);
 };
 
 GradTable GradScalar();

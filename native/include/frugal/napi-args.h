@@ -21,6 +21,7 @@ template <> struct TypedArrayKind<float> { static constexpr napi_typedarray_type
 template <> struct TypedArrayKind<int32_t> { static constexpr napi_typedarray_type kType = napi_int32_array; static constexpr const char* kName = "Int32Array"; };
 template <> struct TypedArrayKind<int8_t> { static constexpr napi_typedarray_type kType = napi_int8_array; static constexpr const char* kName = "Int8Array"; };
 template <> struct TypedArrayKind<uint16_t> { static constexpr napi_typedarray_type kType = napi_uint16_array; static constexpr const char* kName = "Uint16Array"; };
+template <> struct TypedArrayKind<uint8_t> { static constexpr napi_typedarray_type kType = napi_uint8_array; static constexpr const char* kName = "Uint8Array"; };
 
 class Args {
  public:

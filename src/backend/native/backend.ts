@@ -183,6 +183,28 @@ const KERNELS: { [K in OpName]?: NativeKernel<K> } = {
       }
     },
   },
+  where: {
+    uses: ['whereF32'],
+    fits: ({ cond, a, b, out }) =>
+      cond.dtype === 'bool' && a.dtype === 'f32' && b.dtype === 'f32' && contiguousF32(out) && out.rank <= 8,
+    run: (addon, { cond, a, b, out }) => {
+      const ints = (xs: readonly number[]) => Int32Array.from(xs);
+      addon.whereF32(
+        ints(out.shape),
+        cond.data as Uint8Array,
+        cond.offset,
+        ints(cond.strides),
+        f32(a),
+        a.offset,
+        ints(a.strides),
+        f32(b),
+        b.offset,
+        ints(b.strides),
+        f32(out),
+        out.offset,
+      );
+    },
+  },
   scatterAdd: {
     uses: ['scatterAddRowsF32'],
     fits: ({ target, indices, src }) =>

@@ -226,6 +226,39 @@ export interface NativeAddon {
   f16ToF32(x: Uint16Array, xOffset: number, out: Float32Array, outOffset: number, n: number): void;
   /** Measured FMA peak in GFLOP/s over `threads` threads for about `milliseconds`, at the active ISA. */
   fmaPeak(threads: number, milliseconds: number): number;
+  /**
+   * Softmax (log = false: dx = y (g - sum(g y))) or log-softmax (log = true: dx = g - exp(y)
+   * sum(g)) backward over [rows, cols] rows of the forward output y.
+   */
+  softmaxGradRowsF32(
+    log: boolean,
+    y: Float32Array,
+    yOffset: number,
+    g: Float32Array,
+    gOffset: number,
+    rows: number,
+    cols: number,
+    dx: Float32Array,
+    dxOffset: number,
+  ): void;
+  /**
+   * out[outOffset + i] (contiguous) = cond ? a : b elementwise over views of one shape (rank <= 8,
+   * stride 0 broadcasts); cond holds bool bytes.
+   */
+  whereF32(
+    shape: Int32Array,
+    cond: Uint8Array,
+    condOffset: number,
+    condStrides: Int32Array,
+    a: Float32Array,
+    aOffset: number,
+    aStrides: Int32Array,
+    b: Float32Array,
+    bOffset: number,
+    bStrides: Int32Array,
+    out: Float32Array,
+    outOffset: number,
+  ): void;
   /** Activation backward: out[i] = g[i] * f'(x[i]) for i < n (out may alias g). */
   actGradF32(
     op: 'gelu_tanh' | 'gelu_erf' | 'silu',

@@ -87,3 +87,27 @@ describe('native scatterAdd', () => {
     }, [1]);
   });
 });
+
+describe('native where', () => {
+  const rng = new Rng(17);
+  const scores = F.keep(F.tensor(randomF32(rng, 2 * 3 * 4 * 5), { shape: [2, 3, 4, 5] }));
+  const mask = F.keep(F.gt(F.tensor(randomF32(rng, 4 * 5), { shape: [4, 5] }), 0));
+  const cases: [string, () => F.Tensor][] = [
+    ['broadcast mask, scalar fill (attention masking)', () => F.where(mask, scores, -1e9)],
+    ['gradient form: where(cond, 0, g)', () => F.where(mask, 0, scores)],
+    [
+      'transposed operand',
+      () => F.where(mask.permute(1, 0).permute(1, 0), scores.permute(0, 1, 2, 3), scores),
+    ],
+  ];
+  for (const [name, fn] of cases) {
+    it(`${name} matches the reference bit for bit at every level and thread count`, (t) => {
+      eachConfig(t, (_addon, label) => {
+        resetDispatchCounts();
+        const { ref, got } = both(fn);
+        assert.deepEqual(got, ref, label);
+        assert.ok((dispatchCounts()['native:where'] ?? 0) > 0, `${label}: ran natively`);
+      });
+    });
+  }
+});

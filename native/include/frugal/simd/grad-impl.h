@@ -149,11 +149,45 @@ void NormGradRows(bool rms, const float* x, const float* gamma, const float* g, 
   }
 }
 
+template <class V>
+void SoftmaxGradRows(bool log, const float* y, const float* g, int64_t rows, int64_t cols, float* dx) {
+  using F = typename V::F;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* yr = y + r * cols;
+    const float* gr = g + r * cols;
+    float* dr = dx + r * cols;
+    F acc = V::Set(0.0f);
+    int64_t i = 0;
+    for (; i + V::W <= cols; i += V::W) {
+      const F gi = V::Load(gr + i);
+      acc = log ? V::Add(acc, gi) : V::Fma(gi, V::Load(yr + i), acc);
+    }
+    float dot = V::ReduceAdd(acc);
+    for (; i < cols; i++) dot += log ? gr[i] : gr[i] * yr[i];
+    const F vd = V::Set(dot);
+    i = 0;
+    for (; i + V::W <= cols; i += V::W) {
+      const F yi = V::Load(yr + i), gi = V::Load(gr + i);
+      V::Store(dr + i, log ? V::Sub(gi, V::Mul(VExp<V>(yi), vd)) : V::Mul(yi, V::Sub(gi, vd)));
+    }
+    if (i < cols) {
+      float by[V::W] = {}, bg[V::W] = {};
+      for (int64_t j = i; j < cols; j++) {
+        by[j - i] = yr[j];
+        bg[j - i] = gr[j];
+      }
+      const F yi = V::Load(by), gi = V::Load(bg);
+      V::Store(by, log ? V::Sub(gi, V::Mul(VExp<V>(yi), vd)) : V::Mul(yi, V::Sub(gi, vd)));
+      for (int64_t j = i; j < cols; j++) dr[j] = by[j - i];
+    }
+  }
+}
+
 }  // namespace
 
 template <class V>
 GradTable MakeGradTable() {
-  return {ActGrad<V>, NormGradRows<V>};
+  return {ActGrad<V>, NormGradRows<V>, SoftmaxGradRows<V>};
 }
 
 }  // namespace frugal
