@@ -1,7 +1,7 @@
 /** Differentiable views, joins, indexing, selection and the fused cross-entropy loss. */
 import { FrugalError } from '../core/errors.js';
 import * as ops from '../ops/index.js';
-import { arange } from '../tensor/creation.js';
+import { tensor } from '../tensor/creation.js';
 import { tidy } from '../tensor/scope.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -120,8 +120,10 @@ export function crossEntropy(logits: Variable, targets: Tensor): Variable {
   });
   const loss = tidy(() => {
     const lsm = ops.logSoftmax(logits.value, 1);
-    const onehot = ops.eq(ops.reshape(arange(0, c, 1, 'i32'), [1, c]), ops.reshape(targets, [n, 1]));
-    return ops.div(ops.neg(ops.sum(ops.where(onehot, lsm, 0))), n);
+    // Each row's target entry of the flattened log-probabilities, without an [N, C] one-hot.
+    const at = Int32Array.from(targets.toFlatArray(), (t, i) => i * c + t);
+    const picked = ops.gather(ops.reshape(lsm, [n * c]), tensor(at));
+    return ops.div(ops.neg(ops.sum(picked)), n);
   });
   return record(op, loss, [logits], {}, () => [logits.value, targets]);
 }
