@@ -1,7 +1,9 @@
 // JS entry point of the fused attention kernel and its portable (one-lane) instantiation. Work is
 // split over the thread pool by (batch, head, block of queries), so results never depend on the
 // thread count. JS: attentionF32 (argument order in src/backend/native/binding.ts).
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 #include "frugal/attention-kernels.h"
 #include "frugal/cpu.h"
