@@ -119,6 +119,14 @@ export const VJP_RULES: { [K in DiffOp]: VjpRule<K> } = {
       sub(g, mul(exp(y!), sum(g, { axis: attrs.axis, keepDims: true }))),
   ],
   matmul: ({ g, saved: [a, b], attrs: { transA, transB }, inputShapes: [sa, sb] }) => {
+    if (sb!.length === 2 && a!.rank > 2 && !transA) {
+      // A shared 2-D weight: its gradient is one GEMM over all batch rows, not one per batch
+      // entry summed afterwards (and no [batch, ...weight] temporary).
+      const a2 = reshape(a!, [-1, a!.shape[a!.rank - 1]!]);
+      const g2 = reshape(g, [-1, g.shape[g.rank - 1]!]);
+      const gb = transB ? matmul(g2, a2, { transA: true }) : matmul(a2, g2, { transA: true });
+      return [matmul(g, b!, { transB: !transB }), gb];
+    }
     const ga = transA ? matmul(b!, g, { transA: transB, transB: true }) : matmul(g, b!, { transB: !transB });
     const gb = transB ? matmul(g, a!, { transA: true, transB: transA }) : matmul(a!, g, { transA: !transA });
     return [reduceTo(ga, sa!), reduceTo(gb, sb!)];

@@ -40,6 +40,16 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
         hint: 'a[..., M, K] · b[..., K, N]; use transA/transB for transposed operands',
       });
     }
+    if (bv.rank === 2 && av.rank > 2 && av.isContiguous) {
+      // A shared 2-D right operand (nn.Linear weights): fold the batch into M, one GEMM with the
+      // weight packed once instead of one small GEMM per batch entry.
+      const lead = av.shape.slice(0, -1);
+      const flat = track(owned, av.view([lead.reduce((n, d) => n * d, 1), K]));
+      const out2 = runInto('matmul', a.dtype, [flat.shape[0]!, N], { a: flat, b: bv });
+      const out = out2.view([...lead, N]);
+      out2.dispose();
+      return out;
+    }
     const batch = broadcastShapes(op, av.shape.slice(0, -2), bv.shape.slice(0, -2));
     const ea = track(owned, av.expand([...batch, M, K]));
     const eb = track(owned, bv.expand([...batch, K, N]));
