@@ -2,6 +2,19 @@
 export { quantizeRowsReference, quantizeTokens, type TokenQuantized } from './activation-quant.js';
 export { findLayers, type LayerSite, type LinearRole, roleOf } from './layers.js';
 export { distillQuantize, type LkdLayerResult, type LkdOptions, type LkdReport } from './lkd.js';
+export {
+  type AdmmState,
+  admmInit,
+  admmPenaltyGrad,
+  admmUpdate,
+  type NmPacked,
+  type NmPattern,
+  nmCompression,
+  nmMask,
+  packNm,
+  projectNm,
+  unpackNm,
+} from './nm-sparsity.js';
 export { type PackedBits, packCodes, unpackCodes } from './packed-codes.js';
 export { type PackedLinearArgs, packedLinear } from './packed-linear.js';
 export {
