@@ -1,6 +1,7 @@
 import * as A from '../autograd/index.js';
-import type { Variable } from '../autograd/variable.js';
+import { isGradEnabled, type Variable } from '../autograd/variable.js';
 import { FrugalError } from '../core/errors.js';
+import { linear } from '../ops/linear.js';
 import { type InitOptions, resolveRng, uniformTensor } from './init.js';
 import { Module } from './module.js';
 
@@ -44,6 +45,10 @@ export class Linear extends Module {
         op: 'Linear',
         shapes: [x.shape, this.weight.shape],
       });
+    }
+    if (!isGradEnabled() || ![x, this.weight, this.bias].some((v) => v?.requiresGrad)) {
+      // Nothing to differentiate: one GEMM that accumulates onto the bias (no second pass).
+      return A.constant(linear(x.value, this.weight.value, this.bias?.value));
     }
     const y = A.matmul(x, this.weight, { transB: true });
     return this.bias ? A.add(y, this.bias) : y;

@@ -4,7 +4,7 @@ import { full } from '../tensor/creation.js';
 import type { DType } from '../tensor/dtype.js';
 import { isDType } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { assertLive, requireDType, requireFloat, requireSameDType, runInto } from './dispatch.js';
 
 export type TensorLike = Tensor | number;
@@ -45,6 +45,18 @@ export const gelu = (x: Tensor, approximate: 'tanh' | 'none' = 'tanh') =>
 /** Turns scalars into tensors of the other operand's dtype and broadcasts both to one shape. */
 function broadcastPair(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor, number[], () => void] {
   const owned: Tensor[] = [];
+  for (const [field, x] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
+    if (typeof x !== 'number' && !(x instanceof Tensor)) {
+      throw new FrugalError('E_ARG', `operand ${field} must be a Tensor or a number, got ${typeof x}`, {
+        op,
+        field,
+        hint: 'for a bool tensor pass 1 or 0',
+      });
+    }
+  }
   if (typeof a === 'number' && typeof b === 'number') {
     throw new FrugalError('E_ARG', 'at least one operand must be a tensor', { op });
   }

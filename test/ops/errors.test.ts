@@ -44,6 +44,12 @@ describe('ops: bad input', () => {
     throwsFrugal(() => F.add(a, F.zeros([2, 3], 'i32')), 'E_DTYPE', 'add', 'f32 vs i32');
     throwsFrugal(() => F.exp(F.zeros([2], 'i32')), 'E_DTYPE', 'exp');
     throwsFrugal(() => F.where(a, a, a), 'E_DTYPE', 'where', 'cond');
+    throwsFrugal(
+      () => F.where(F.tensor([true]), F.tensor([true]), false as unknown as number),
+      'E_ARG',
+      'where',
+      'boolean',
+    );
     throwsFrugal(() => F.cast(a, 'f64' as F.DType), 'E_DTYPE', 'cast');
     throwsFrugal(() => F.embedding(F.zeros([4, 2]), F.zeros([3])), 'E_DTYPE', 'gather', 'indices');
   });
