@@ -4,7 +4,8 @@
  * written with TensorFlow.js ops on the WASM backend, in one run. Reports tokens/s (median of
  * the timed steps after one warm-up step) and the extra bytes one step needs at its peak (Frugal:
  * the deterministic tensor account; tfjs: tf.profile). `--quick` shrinks batch and sequence;
- * `--only=bert-mini|llama-tiny` and `--frugal-only` narrow the run.
+ * `--only=bert-mini|llama-tiny` and `--frugal-only` narrow the run; `--steps=N` sets Frugal's
+ * timed steps.
  */
 import { performance } from 'node:perf_hooks';
 import * as A from '../src/autograd/index.js';
@@ -88,7 +89,8 @@ export default async function train(ctx: BenchContext): Promise<void> {
   ];
   const peers = !ctx.args.includes('--frugal-only');
   // tfjs-wasm steps take tens of seconds at full size: two timed steps keep the run in minutes.
-  const reps = ctx.quick ? 2 : Math.min(ctx.reps, 5);
+  const steps = ctx.args.find((a) => a.startsWith('--steps='))?.slice('--steps='.length);
+  const reps = steps !== undefined ? Math.max(1, Number(steps)) : ctx.quick ? 2 : Math.min(ctx.reps, 5);
   const peerReps = ctx.quick ? 1 : 2;
   for (const [name, spec] of cases) {
     if (only && only !== name) continue;
