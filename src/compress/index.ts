@@ -1,7 +1,16 @@
 /** `frugal/compress`: ZeroQuant quantization (weights, activations, quantized layers, whole models). */
 export { quantizeRowsReference, quantizeTokens, type TokenQuantized } from './activation-quant.js';
+export {
+  applyQuantizedLayout,
+  COMPRESS_FILE,
+  type CompressedMetadata,
+  loadCompressedCheckpoint,
+  saveCompressedCheckpoint,
+} from './checkpoint.js';
+export { parseZeroQuantConfig, quantizeOptionsOf, type ZeroQuantConfig } from './config.js';
 export { findLayers, type LayerSite, type LinearRole, roleOf } from './layers.js';
 export { distillQuantize, type LkdLayerResult, type LkdOptions, type LkdReport } from './lkd.js';
+export { LogitComparison, type LogitStats, stateBytes } from './measure.js';
 export {
   type AdmmState,
   admmInit,
@@ -37,3 +46,4 @@ export {
   type WeightQuantOptions,
   weightCodes,
 } from './weight-quant.js';
+export { runZeroQuant, type ZeroQuantReport, type ZeroQuantRunOptions } from './zeroquant-run.js';
