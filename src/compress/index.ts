@@ -1,4 +1,4 @@
-/** `frugal/compress`: ZeroQuant quantization (weights, activations, quantized layers, whole models). */
+/** `frugal/compress`: ZeroQuant (INT8/INT4 PTQ, LKD), XTC ternary/binary weights, N:M masks and ADMM steps, compressed checkpoints. */
 export { quantizeRowsReference, quantizeTokens, type TokenQuantized } from './activation-quant.js';
 export {
   applyQuantizedLayout,
