@@ -6,7 +6,8 @@
  * weights' size and the encoder output's cosine to f32 (random weights: ternary without the
  * distillation XTC relies on is far from f32, which is expected).
  * `--quick`: bert-mini. `--config=<name>`, `--batch=<n>`, `--seq=<n>` override the case.
- * onnxruntime-node INT8 is not run: Frugal has no ONNX exporter yet (see notes/compress.md).
+ * onnxruntime-node INT8 is not run: the ONNX exporter (src/models/onnx) writes f32 graphs only, with no
+ * DynamicQuantizeLinear / MatMulInteger export of quantized layers yet (see notes/compress.md).
  */
 import { performance } from 'node:perf_hooks';
 import { noGrad } from '../src/autograd/index.js';
