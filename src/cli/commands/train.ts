@@ -1,6 +1,6 @@
 /** `frugal train`: train a model on a built-in task, with checkpoints, metrics and a baseline. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { runTraining, type TaskName } from '../../train/run.js';
+import { runTraining, type TrainRunOptions } from '../../train/run.js';
 
 const int = (name: string, min: number) => (v: string) => {
   const x = Number(v);
@@ -15,26 +15,8 @@ const positive = (name: string) => (v: string) => {
   return x;
 };
 
-interface TrainOpts {
-  task: TaskName;
-  model: string;
-  out: string;
-  steps?: number;
-  minutes?: number;
-  batch: number;
-  seqLen: number;
-  lr: number;
-  warmup: number;
-  seed: number;
-  vocabSize: number;
-  evalEvery?: number;
-  accumulate: number;
-  weightDecay: number;
-  limit?: number;
-  evalBlocks: number;
-  resume?: boolean;
-  json?: boolean;
-}
+/** Commander's parsed options: the run's options plus how to print the result. */
+type TrainOpts = TrainRunOptions & { json?: boolean };
 
 const EXAMPLES = `
 Examples:
@@ -89,25 +71,8 @@ export function register(program: Command): void {
     .option('--json', 'print result.json instead of a summary')
     .addHelpText('after', EXAMPLES)
     .action(async (o: TrainOpts) => {
-      const result = await runTraining({
-        task: o.task,
-        model: o.model,
-        out: o.out,
-        batch: o.batch,
-        seqLen: o.seqLen,
-        lr: o.lr,
-        warmup: o.warmup,
-        seed: o.seed,
-        vocabSize: o.vocabSize,
-        accumulate: o.accumulate,
-        weightDecay: o.weightDecay,
-        evalBlocks: o.evalBlocks,
-        ...(o.steps === undefined ? {} : { steps: o.steps }),
-        ...(o.minutes === undefined ? {} : { minutes: o.minutes }),
-        ...(o.evalEvery === undefined ? {} : { evalEvery: o.evalEvery }),
-        ...(o.limit === undefined ? {} : { limit: o.limit }),
-        ...(o.resume ? { resume: true } : {}),
-      });
+      const { json: _json, ...run } = o;
+      const result = await runTraining(run);
       if (o.json) console.log(JSON.stringify(result, null, 2));
       else printSummary(result);
     });
