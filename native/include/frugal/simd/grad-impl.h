@@ -15,21 +15,7 @@ template <class V>
 typename V::F VNormalCdf(typename V::F x) {
   using F = typename V::F;
   const F ax = V::Abs(x);
-  const F z = V::Mul(ax, V::Set(0.70710678118654752f));
-  const F t = V::Div(V::Set(1.0f), V::Fma(z, V::Set(0.5f), V::Set(1.0f)));
-  F p = V::Set(0.17087277f);
-  p = V::Fma(p, t, V::Set(-0.82215223f));
-  p = V::Fma(p, t, V::Set(1.48851587f));
-  p = V::Fma(p, t, V::Set(-1.13520398f));
-  p = V::Fma(p, t, V::Set(0.27886807f));
-  p = V::Fma(p, t, V::Set(-0.18628806f));
-  p = V::Fma(p, t, V::Set(0.09678418f));
-  p = V::Fma(p, t, V::Set(0.37409196f));
-  p = V::Fma(p, t, V::Set(1.00002368f));
-  p = V::Fma(p, t, V::Set(-1.26551223f));
-  const F hi = V::Mul(x, x);
-  const F lo = V::Fma(x, x, V::Neg(hi));
-  const F erfc = V::Mul(V::Mul(t, VExp<V>(V::Mul(hi, V::Set(-0.5f)))), VExp<V>(V::Fma(lo, V::Set(-0.5f), p)));
+  const F erfc = VErfcAbsHalf<V>(x);
   const F half = V::Mul(erfc, V::Set(0.5f));
   const F r = V::Select(V::Lt(x, V::Set(0.0f)), half, V::Sub(V::Set(1.0f), half));
   const F limit = V::Select(V::Gt(x, V::Set(0.0f)), V::Set(1.0f), V::Set(0.0f));
