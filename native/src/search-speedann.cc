@@ -1,10 +1,11 @@
 // Speed-ANN intra-query parallel search (Peng et al., arXiv:2201.13007). Several walkers expand
-// the frontier of one query at once, each from its own sorted queue, in relaxed order; a shared
-// visited set keeps them from computing a distance twice. Between rounds walker 0 merges the queues
-// into the global list of size L and deals its unexpanded candidates out again (synchronisation).
-// Adaptive sync: a round ends early as soon as one walker runs dry, and the per-round step budget
-// halves when much of a round's work fell out of the merged list (wasted by relaxed order) and
-// doubles when little did. Staged expansion: one walker first, then 2, 4, ... up to `walkers`.
+// the frontier of one query at once in relaxed order, sharing one visited set so no distance is
+// computed twice. Synchronisation is asynchronous: a walker locks the global candidate list only
+// to merge what it found and to claim its next batch of unexpanded candidates, so a walker that
+// the OS deschedules never holds the others at a barrier. The batch size adapts to the frontier:
+// wide frontier (many unexpanded candidates per walker) -> larger batches and fewer syncs; narrow
+// frontier near convergence -> one candidate per sync, which keeps the order close to best-first.
+// Staged expansion: walker 0 alone for the first steps, then every walker.
 #include <thread>
 
 #include "search.h"
@@ -12,26 +13,27 @@
 namespace frugal::search {
 namespace {
 
-class SpinBarrier {
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+class SpinLock {
  public:
-  explicit SpinBarrier(uint32_t n) : n_(n) {}
-  void Wait() {
-    const uint32_t phase = phase_.load(std::memory_order_acquire);
-    if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
-      arrived_.store(0, std::memory_order_relaxed);
-      phase_.fetch_add(1, std::memory_order_acq_rel);
-      return;
-    }
-    for (uint32_t spin = 0; phase_.load(std::memory_order_acquire) == phase; spin++) {
-      if (spin > 4096) std::this_thread::yield();
+  void Lock() {
+    for (uint32_t spin = 0;; spin++) {
+      if (!held_.load(std::memory_order_relaxed) && !held_.exchange(true, std::memory_order_acquire)) return;
+      if (spin > 256) std::this_thread::yield(); else CpuRelax();
     }
   }
+  void Unlock() { held_.store(false, std::memory_order_release); }
 
  private:
-  const uint32_t n_;
-  std::atomic<uint32_t> arrived_{0};
-  std::atomic<uint32_t> phase_{0};
+  std::atomic<bool> held_{false};
 };
+
+constexpr float kFar = 3.4e38f;
 
 struct Shared {
   const Graph& g;
@@ -39,25 +41,19 @@ struct Shared {
   float qnorm;
   const SearchParams& p;
   CandidateList& global;
-  std::vector<CandidateList>& locals;
   std::vector<ResultSet>& results;
   std::vector<SearchStats>& stats;
-  std::vector<uint32_t>& steps;
-  SpinBarrier barrier;
-  std::atomic<bool> stop{false};
-  bool done = false;
-  float bound = 3.4e38f;
-  uint32_t budget = 8;
-  uint32_t active = 2;
-  uint32_t walkers = 2;
+  SpinLock lock;
+  uint32_t in_flight = 0;  // walkers holding claimed candidates not merged back yet (under lock)
+  uint32_t max_batch = 8;
 };
 
-// Expands `node`: offers its unvisited neighbours (closer than `bound`) to `list`. Returns the
-// smallest position inserted at.
-uint32_t Expand(const Graph& g, const float* q, float qnorm, const uint8_t* allow, uint32_t node, float bound,
-                CandidateList& list, ResultSet& res, SearchStats& st, Visited& visited, bool shared) {
+// Offers node's unvisited neighbours to the walker's results; those closer than `bound` go to `found`.
+void Expand(Shared& s, uint32_t tid, Visited& visited, uint32_t node, float bound, bool shared,
+            std::vector<Neighbor>& found) {
   thread_local std::vector<uint32_t> fresh;
   fresh.clear();
+  const Graph& g = s.g;
   const uint32_t* nb = g.nbrs + static_cast<size_t>(node) * g.R;
   const uint32_t deg = g.deg[node];
   for (uint32_t j = 0; j < deg; j++) {
@@ -66,79 +62,56 @@ uint32_t Expand(const Graph& g, const float* q, float qnorm, const uint8_t* allo
     g.Prefetch(id);
     fresh.push_back(id);
   }
-  uint32_t next = list.capacity();
+  SearchStats& st = s.stats[tid];
+  st.expansions++;
   for (const uint32_t id : fresh) {
-    const float d = g.Dist(q, qnorm, id);
+    const float d = g.Dist(s.q, s.qnorm, id);
     st.distances++;
-    if (Accept(g, allow, id)) res.Offer(d, id);
-    if (d >= bound) continue;
-    const uint32_t pos = list.Insert(d, id);
-    if (pos < next) next = pos;
+    if (Accept(g, s.p.allow, id)) s.results[tid].Offer(d, id);
+    if (d < bound) found.push_back(Neighbor{d, id, false});
   }
-  return next;
 }
 
-// Best-first on `list` for at most `budget` expansions; returns the number done.
-uint32_t Walk(Shared& s, uint32_t tid, Visited& visited, uint32_t budget, bool shared, float bound) {
-  CandidateList& list = tid == 0 && !shared ? s.global : s.locals[tid];
-  uint32_t cur = 0, done = 0;
-  while (done < budget) {
-    while (cur < list.size() && list[cur].checked) cur++;
-    if (cur >= list.size()) {
-      if (shared) s.stop.store(true, std::memory_order_relaxed);
-      break;
-    }
-    if (shared && done > 0 && s.stop.load(std::memory_order_relaxed)) break;
-    list[cur].checked = true;
-    const uint32_t node = list[cur].id;
-    s.stats[tid].expansions++;
-    done++;
-    const uint32_t next = Expand(s.g, s.q, s.qnorm, s.p.allow, node, bound, list, s.results[tid], s.stats[tid],
-                                 visited, shared);
-    if (next < cur) cur = next;
-  }
-  return done;
-}
-
-// Walker 0, between rounds: deal the global list's unexpanded candidates to the active walkers.
-void Distribute(Shared& s) {
+// Under the lock: merges `found`, then claims up to a frontier-sized batch of the best unexpanded
+// candidates into `claimed`. Returns the bound for the next expansions.
+float SyncLocked(Shared& s, std::vector<Neighbor>& found, std::vector<uint32_t>& claimed, uint32_t walkers) {
   CandidateList& gl = s.global;
-  s.bound = gl.Full() ? gl.Worst() : 3.4e38f;
-  for (uint32_t w = 0; w < s.walkers; w++) s.locals[w].Clear();
-  uint32_t kept = 0, dealt = 0;
-  for (uint32_t i = 0; i < gl.size(); i++) {
-    if (gl[i].checked) {
-      gl[kept++] = gl[i];
-    } else {
-      s.locals[dealt++ % s.active].PushUnsorted(gl[i]);
-    }
+  for (const Neighbor& nb : found) gl.Insert(nb.dist, nb.id);
+  found.clear();
+  claimed.clear();
+  uint32_t open = 0;
+  for (uint32_t i = 0; i < gl.size(); i++) open += gl[i].checked ? 0 : 1;
+  const uint32_t batch = std::clamp<uint32_t>(open / walkers, 1, s.max_batch);
+  for (uint32_t i = 0; i < gl.size() && claimed.size() < batch; i++) {
+    if (gl[i].checked) continue;
+    gl[i].checked = true;
+    claimed.push_back(gl[i].id);
   }
-  gl.Truncate(kept);
-  s.done = dealt == 0;
-  s.stop.store(false, std::memory_order_relaxed);
+  return gl.Full() ? gl.Worst() : kFar;
 }
 
-// Walker 0, after a round: merge the walkers' queues into the global list and adapt the budget.
-void Merge(Shared& s, uint32_t expanded) {
-  thread_local std::vector<Neighbor> all;
-  all.clear();
-  CandidateList& gl = s.global;
-  for (uint32_t i = 0; i < gl.size(); i++) all.push_back(gl[i]);
-  for (uint32_t w = 0; w < s.active; w++) {
-    for (uint32_t i = 0; i < s.locals[w].size(); i++) all.push_back(s.locals[w][i]);
+void Walker(Shared& s, uint32_t tid, uint32_t walkers, Visited& visited) {
+  thread_local std::vector<Neighbor> found;
+  thread_local std::vector<uint32_t> claimed;
+  found.clear();
+  bool holding = false;
+  for (;;) {
+    s.lock.Lock();
+    if (holding) s.in_flight--;
+    const float bound = SyncLocked(s, found, claimed, walkers);
+    holding = !claimed.empty();
+    if (holding) s.in_flight++;
+    const bool finished = !holding && s.in_flight == 0;
+    s.lock.Unlock();
+    if (finished) return;
+    if (!holding) {
+      // Another walker's expansions may still add candidates; wait for them without the lock.
+      CpuRelax();
+      continue;
+    }
+    s.stats[tid].rounds++;
+    for (const uint32_t node : claimed) Expand(s, tid, visited, node, bound, true, found);
   }
-  std::sort(all.begin(), all.end(), [](const Neighbor& a, const Neighbor& b) { return a.dist < b.dist; });
-  const uint32_t keep = std::min<uint32_t>(static_cast<uint32_t>(all.size()), gl.capacity());
-  gl.Clear();
-  for (uint32_t i = 0; i < keep; i++) gl.PushUnsorted(all[i]);
-  uint32_t wasted = 0;
-  for (size_t i = keep; i < all.size(); i++) wasted += all[i].checked ? 1 : 0;
-  if (wasted * 5 > expanded) {
-    s.budget = std::max<uint32_t>(1, s.budget / 2);
-  } else if (wasted * 20 < expanded) {
-    s.budget = std::min<uint32_t>(64, s.budget * 2);
-  }
-  s.active = std::min(s.walkers, s.active * 2);
 }
 
 }  // namespace
@@ -154,23 +127,14 @@ void SearchSpeedAnn(const Graph& g, const float* q, const uint32_t* entries, uin
   visited.Begin(g.n);
   const uint32_t L = std::max(p.L, p.k);
   thread_local CandidateList global;
-  thread_local std::vector<CandidateList> locals;
   thread_local std::vector<ResultSet> results;
   thread_local std::vector<SearchStats> wstats;
-  thread_local std::vector<uint32_t> steps;
   global.Reset(L);
-  locals.resize(W);
   results.resize(W);
   wstats.assign(W, SearchStats{});
-  steps.assign(W, 0);
-  for (uint32_t w = 0; w < W; w++) {
-    locals[w].Reset(L);
-    results[w].Reset(p.k);
-  }
-  Shared s{g, q, g.QueryNorm(q), p, global, locals, results, wstats, steps, SpinBarrier(W)};
-  s.walkers = W;
-  s.budget = std::max<uint32_t>(1, p.sync_steps);
-  s.active = std::min<uint32_t>(W, 2);
+  for (uint32_t w = 0; w < W; w++) results[w].Reset(p.k);
+  Shared s{g, q, g.QueryNorm(q), p, global, results, wstats};
+  s.max_batch = std::max<uint32_t>(1, p.sync_steps);
   for (uint32_t e = 0; e < n_entries; e++) {
     const uint32_t id = entries[e];
     if (id >= g.n || visited.TestAndSet(id)) continue;
@@ -179,24 +143,21 @@ void SearchSpeedAnn(const Graph& g, const float* q, const uint32_t* entries, uin
     global.Insert(d, id);
     if (Accept(g, p.allow, id)) results[0].Offer(d, id);
   }
-  // Stage 1: a single walker while the frontier is still narrow.
+  // Stage 1: walker 0 alone, best-first, while the frontier is still narrow.
   const uint32_t warmup = p.warmup_steps > 0 ? p.warmup_steps : std::max<uint32_t>(2, L / 8);
-  Walk(s, 0, visited, warmup, false, 3.4e38f);
-  PoolRun(W, [&s, &visited](uint32_t tid) {
-    for (;;) {
-      if (tid == 0) Distribute(s);
-      s.barrier.Wait();
-      if (s.done) return;
-      s.steps[tid] = tid < s.active ? Walk(s, tid, visited, s.budget, true, s.bound) : 0;
-      s.barrier.Wait();
-      if (tid == 0) {
-        uint32_t expanded = 0;
-        for (uint32_t w = 0; w < s.walkers; w++) expanded += s.steps[w];
-        Merge(s, expanded);
-        s.stats[0].rounds++;
-      }
-    }
-  });
+  thread_local std::vector<Neighbor> found;
+  found.clear();
+  for (uint32_t step = 0; step < warmup; step++) {
+    uint32_t cur = 0;
+    while (cur < global.size() && global[cur].checked) cur++;
+    if (cur >= global.size()) break;
+    global[cur].checked = true;
+    const float bound = global.Full() ? global.Worst() : kFar;
+    Expand(s, 0, visited, global[cur].id, bound, false, found);
+    for (const Neighbor& nb : found) global.Insert(nb.dist, nb.id);
+    found.clear();
+  }
+  PoolRun(W, [&s, &visited, W](uint32_t tid) { Walker(s, tid, W, visited); });
   out.Reset(p.k);
   for (uint32_t w = 0; w < W; w++) {
     CandidateList& r = results[w].list();
