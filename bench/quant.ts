@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { noGrad } from '../src/autograd/index.js';
-import { type QuantizeModelOptions, quantizeModel } from '../src/compress/index.js';
+import { cosineSimilarity, type QuantizeModelOptions, quantizeModel } from '../src/compress/index.js';
 import { Rng } from '../src/core/rng.js';
 import { BertForSequenceClassification, createModel, resolveConfig } from '../src/models/index.js';
 import { tensor, tidy } from '../src/ops/index.js';
@@ -40,18 +40,6 @@ function buildBert(
   }
   const report = quantizeModel(model, scheme);
   return { model, bytes: report.layers.reduce((s, l) => s + l.bytesAfter - 4 * l.outFeatures, 0) };
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! ** 2;
-    nb += b[i]! ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 export default async function quant(ctx: BenchContext): Promise<void> {
@@ -104,7 +92,7 @@ export default async function quant(ctx: BenchContext): Promise<void> {
       case: label,
       impl: b.impl,
       metric: 'encoder_cosine',
-      value: cosine(outputs[i]!, outputs[0]!),
+      value: cosineSimilarity(outputs[i]!, outputs[0]!),
       unit: '',
     });
     if (i > 0)

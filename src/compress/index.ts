@@ -10,7 +10,7 @@ export {
 export { parseZeroQuantConfig, quantizeOptionsOf, type ZeroQuantConfig } from './config.js';
 export { findLayers, type LayerSite, type LinearRole, roleOf } from './layers.js';
 export { distillQuantize, type LkdLayerResult, type LkdOptions, type LkdReport } from './lkd.js';
-export { LogitComparison, type LogitStats, stateBytes } from './measure.js';
+export { cosineSimilarity, LogitComparison, type LogitStats, stateBytes } from './measure.js';
 export {
   type AdmmState,
   admmInit,

@@ -69,3 +69,16 @@ export function stateBytes(tensors: Iterable<{ size: number; dtype: string }>): 
   for (const t of tensors) n += t.size * (width[t.dtype] ?? 4);
   return n;
 }
+
+/** Cosine of two flat outputs (e.g. an encoder's f32 and quantized hidden states). */
+export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! ** 2;
+    nb += b[i]! ** 2;
+  }
+  return dot / Math.sqrt(na * nb);
+}

@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { noGrad } from '../../src/autograd/index.js';
+import { cosineSimilarity } from '../../src/compress/measure.js';
 import { planQuantization, quantizeModel } from '../../src/compress/quantize-model.js';
 import { QuantizedLinear } from '../../src/compress/quantized-linear.js';
 import { isFrugalError } from '../../src/core/errors.js';
 import * as nn from '../../src/nn/index.js';
 import * as F from '../../src/ops/index.js';
 import { TinyEncoder, tokenIds } from './tiny-model.js';
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! ** 2;
-    nb += b[i]! ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 function logits(model: TinyEncoder, ids: F.Tensor): Float32Array {
   return noGrad(() => F.tidy(() => model.forward(ids).value.toFloat32Array()));
@@ -37,7 +26,7 @@ describe('quantizeModel', () => {
     assert.ok(model.blocks[0]!.attn.q instanceof QuantizedLinear, 'the field points at the new layer');
     assert.ok(model.head instanceof nn.Linear);
     const got = logits(model, ids);
-    assert.ok(cosine(got, want) > 0.99, `cosine ${cosine(got, want)}`);
+    assert.ok(cosineSimilarity(got, want) > 0.99, `cosine ${cosineSimilarity(got, want)}`);
     model.dispose();
   });
 
@@ -53,7 +42,7 @@ describe('quantizeModel', () => {
     assert.deepEqual(sd['block1.mlp.up.weight']!.shape, [256, 32]);
     assert.deepEqual(sd['block1.mlp.up.weight_scale']!.shape, [256, 1]);
     const got = logits(model, ids);
-    assert.ok(cosine(got, want) > 0.95, `cosine ${cosine(got, want)}`);
+    assert.ok(cosineSimilarity(got, want) > 0.95, `cosine ${cosineSimilarity(got, want)}`);
     const before = report.layers.reduce((s, l) => s + l.bytesBefore, 0);
     const after = report.layers.reduce((s, l) => s + l.bytesAfter, 0);
     assert.ok(before / after > 4, `compression ${before / after}`);
