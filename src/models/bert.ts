@@ -14,6 +14,15 @@ import { checkIds, keyMask } from './inputs.js';
 
 const OP = 'BertForSequenceClassification';
 
+/**
+ * Opt-in record of one forward pass (knowledge distillation): hidden[0] is the embedding output,
+ * hidden[i + 1] the output of block i; attention[i] holds block i's softmax probabilities [B, H, T, T].
+ */
+export interface BertTrace {
+  hidden: Variable[];
+  attention: Variable[];
+}
+
 export class BertForSequenceClassification extends Module {
   readonly wordEmbeddings: Embedding;
   readonly positionEmbeddings: Embedding;
@@ -65,7 +74,7 @@ export class BertForSequenceClassification extends Module {
   }
 
   /** ids i32 [B, T], attentionMask i32 [B, T] (1 = token), tokenTypeIds i32 [B, T] → [B, T, hidden]. */
-  encode(ids: Tensor, attentionMask?: Tensor, tokenTypeIds?: Tensor): Variable {
+  encode(ids: Tensor, attentionMask?: Tensor, tokenTypeIds?: Tensor, trace?: BertTrace): Variable {
     const [b, t] = checkIds(OP, 'ids', ids, this.config.maxPositions);
     const positions = arange(0, t, 1, 'i32');
     if (tokenTypeIds) {
@@ -86,7 +95,12 @@ export class BertForSequenceClassification extends Module {
         this.tokenTypeEmbeddings.forward(types),
       );
       x = this.drop.forward(this.embeddingNorm.forward(x));
-      for (const block of this.blocks.items) x = block.forward(x, mask ? { mask } : {});
+      trace?.hidden.push(x);
+      const call = { ...(mask ? { mask } : {}), ...(trace ? { probs: trace.attention } : {}) };
+      for (const block of this.blocks.items) {
+        x = block.forward(x, call);
+        trace?.hidden.push(x);
+      }
       return x;
     } finally {
       positions.dispose();
@@ -96,8 +110,8 @@ export class BertForSequenceClassification extends Module {
   }
 
   /** Classification logits [B, numLabels]. */
-  forward(ids: Tensor, attentionMask?: Tensor, tokenTypeIds?: Tensor): Variable {
-    const h = this.encode(ids, attentionMask, tokenTypeIds);
+  forward(ids: Tensor, attentionMask?: Tensor, tokenTypeIds?: Tensor, trace?: BertTrace): Variable {
+    const h = this.encode(ids, attentionMask, tokenTypeIds, trace);
     const cls = A.reshape(A.slice(h, 1, 0, 1), [h.shape[0]!, this.config.hidden]);
     const pooled = A.tanh(this.pooler.forward(cls));
     return this.classifier.forward(this.drop.forward(pooled));

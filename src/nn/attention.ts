@@ -45,6 +45,11 @@ export interface AttentionCall {
    * and reused unchanged after it (cross-attention while decoding).
    */
   cache?: KVCache;
+  /**
+   * Opt-in tracing (knowledge distillation): the softmax probabilities [B, H, T, S] of this call
+   * are pushed here. Forces the unfused path, since the fused kernel never materializes them.
+   */
+  probs?: Variable[];
 }
 
 /** What the attention core consumes: q [B, H, T, D]; k, v [B, G, S, D]. */
@@ -54,6 +59,7 @@ export interface AttentionInputs {
   v: Variable;
   mask: Tensor | undefined;
   scoreBias: Variable | undefined;
+  probs?: Variable[] | undefined;
 }
 
 export class MultiHeadAttention extends Module {
@@ -145,7 +151,7 @@ export class MultiHeadAttention extends Module {
       mask = mask ? maskAnd(mask, cm) : cm;
       if (call.mask) owned.push(mask);
     }
-    const out = this.attend({ q, k, v, mask, scoreBias: call.scoreBias });
+    const out = this.attend({ q, k, v, mask, scoreBias: call.scoreBias, probs: call.probs });
     for (const m of owned) m.dispose();
     return this.o.forward(A.reshape(A.permute(out, 0, 2, 1, 3), [b, t, this.heads * this.headDim]));
   }
@@ -154,10 +160,10 @@ export class MultiHeadAttention extends Module {
    * The attention core: softmax(scale·q·kᵀ + bias, masked) · v → [B, H, T, D]. Key/value heads
    * are shared by groups of heads/kvHeads query heads.
    */
-  attend({ q, k, v, mask, scoreBias }: AttentionInputs): Variable {
+  attend({ q, k, v, mask, scoreBias, probs: trace }: AttentionInputs): Variable {
     // Nothing to differentiate: the fused kernel never materializes the scores (inference path).
     const dropping = this.probDrop !== undefined && this.training;
-    if (!scoreBias && !dropping && ![q, k, v].some((x) => x.requiresGrad)) {
+    if (!scoreBias && !dropping && !trace && ![q, k, v].some((x) => x.requiresGrad)) {
       const opts = { scale: this.scale, ...(mask ? { mask } : {}) };
       return A.constant(scaledDotProductAttention(q.value, k.value, v.value, opts));
     }
@@ -172,6 +178,7 @@ export class MultiHeadAttention extends Module {
     if (scoreBias) scores = A.add(scores, scoreBias);
     if (mask) scores = A.where(mask, scores, -1e9);
     const weights = A.softmax(scores, -1);
+    trace?.push(weights);
     const probs = A.reshape(this.probDrop ? this.probDrop.forward(weights) : weights, [b * h, t, s]);
     return A.reshape(A.matmul(probs, flat(vFull, s)), [b, h, t, d]);
   }
