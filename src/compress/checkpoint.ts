@@ -14,12 +14,14 @@ import { FrugalError } from '../core/errors.js';
 import { type ModelConfig, resolveConfig } from '../models/config.js';
 import { createModel, type FrugalModel } from '../models/create.js';
 import { readSafetensors, writeSafetensors } from '../models/safetensors.js';
+import { Embedding } from '../nn/embedding.js';
 import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
 import { CHECKPOINT_FILES, parseJson, readCheckpointFile } from '../train/checkpoint.js';
 import { findLayers } from './layers.js';
 import type { LayerPlan } from './quantize-model.js';
 import { QuantizedLinear } from './quantized-linear.js';
+import { type EmbeddingLayout, QuantizedEmbedding } from './xtc-embedding.js';
 
 export const COMPRESS_FILE = 'compress.json';
 const FORMAT = 'frugal-compressed';
@@ -27,6 +29,8 @@ const FORMAT = 'frugal-compressed';
 export interface CompressedMetadata {
   method: string;
   layers: LayerPlan[];
+  /** Quantized embedding tables (XTC); absent when every table is f32. */
+  embeddings?: EmbeddingLayout[];
 }
 
 /** Swaps the planned Linear layers of a freshly built model for empty quantized ones. */
@@ -47,6 +51,26 @@ export function applyQuantizedLayout(model: Module, layers: readonly LayerPlan[]
   }
 }
 
+/** Swaps the listed embedding tables of a freshly built model for empty quantized ones. */
+export function applyEmbeddingLayout(model: Module, tables: readonly EmbeddingLayout[], file: string): void {
+  const sites = new Map(
+    findLayers(model, (m): m is Embedding => m instanceof Embedding).map((s) => [s.path, s]),
+  );
+  for (const e of tables) {
+    const site = sites.get(e.path);
+    if (!site || site.layer.vocabSize !== e.vocabSize || site.layer.dim !== e.dim) {
+      throw new FrugalError('E_IO', `quantized embedding ${e.path} does not match the model in config.json`, {
+        op: 'loadCompressedCheckpoint',
+        file,
+        field: e.path,
+        hint: 'config.json and model.safetensors come from different models',
+      });
+    }
+    site.parent.replaceChild(site.name, QuantizedEmbedding.placeholder(e));
+    site.layer.dispose();
+  }
+}
+
 export async function saveCompressedCheckpoint(
   dir: string,
   model: Module,
@@ -58,6 +82,7 @@ export async function saveCompressedCheckpoint(
     format: FORMAT,
     method: meta.method,
     layers: JSON.stringify(meta.layers),
+    ...(meta.embeddings ? { embeddings: JSON.stringify(meta.embeddings) } : {}),
   });
   await writeFileAtomic(join(dir, CHECKPOINT_FILES.config), `${JSON.stringify(files.config, null, 2)}\n`);
   const tokenizer = files.sourceDir && join(files.sourceDir, CHECKPOINT_FILES.tokenizer);
@@ -89,13 +114,22 @@ export async function loadCompressedCheckpoint(
     );
   }
   const layers = JSON.parse(metadata.layers) as LayerPlan[];
+  const embeddings =
+    typeof metadata.embeddings === 'string'
+      ? (JSON.parse(metadata.embeddings) as EmbeddingLayout[])
+      : undefined;
   const model = createModel(config);
   try {
     applyQuantizedLayout(model, layers, file);
+    if (embeddings) applyEmbeddingLayout(model, embeddings, file);
     model.loadStateDict(tensors);
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
   }
   model.eval();
-  return { model, config, meta: { method: metadata.method ?? 'unknown', layers } };
+  return {
+    model,
+    config,
+    meta: { method: metadata.method ?? 'unknown', layers, ...(embeddings ? { embeddings } : {}) },
+  };
 }

@@ -99,7 +99,7 @@ function recordInputs(
 }
 
 /** Activations as the quantized layer sees them: token-wise INT8, dequantized. */
-function fakeQuantRows(x: Tensor): Tensor {
+export function fakeQuantRows(x: Tensor): Tensor {
   const [rows, cols] = x.shape as [number, number];
   const { codes, scales } = quantizeRowsReference(f32Data(x), rows, cols);
   const out = new Float32Array(codes.length);
@@ -108,7 +108,7 @@ function fakeQuantRows(x: Tensor): Tensor {
 }
 
 /** W + stopgrad(deq(q(W)) - W): rounded in the forward pass, identity in the backward pass. */
-function steWeight(w: Variable, bits: WeightBits, groupSize: number): Variable {
+export function steWeight(w: Variable, bits: WeightBits, groupSize: number): Variable {
   const [outF, inF] = w.shape as [number, number];
   const values = f32Data(w.value);
   const { codes, scales } = quantizeValues(values, outF, inF, bits, groupSize);
