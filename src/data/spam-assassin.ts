@@ -75,3 +75,36 @@ export function loadSpamAssassin(opts: { groups?: readonly SpamAssassinGroup[] }
 export function loadSpamAssassinSplit(opts: SpamAssassinOptions = {}): Split<Email> {
   return splitItems(loadSpamAssassin(opts), opts);
 }
+
+/** A raw message cut at its first blank line: header fields (names lower-cased, folded lines joined) and body. */
+export interface ParsedMessage {
+  /** The first occurrence of each field, in message order. */
+  headers: Map<string, string>;
+  body: string;
+}
+
+/** Splits an RFC 822 message into header fields and body; a message without a blank line is all headers. */
+export function parseMessage(text: string): ParsedMessage {
+  const normalized = text.replace(/\r\n/g, '\n');
+  const cut = normalized.indexOf('\n\n');
+  const head = cut < 0 ? normalized : normalized.slice(0, cut);
+  const body = cut < 0 ? '' : normalized.slice(cut + 2);
+  const headers = new Map<string, string>();
+  // The field that folded lines continue; undefined after a repeated field, which is not kept.
+  let current: string | undefined;
+  for (const line of head.split('\n')) {
+    if (/^[ \t]/.test(line)) {
+      if (current !== undefined) headers.set(current, `${headers.get(current)} ${line.trim()}`);
+      continue;
+    }
+    const colon = line.indexOf(':');
+    const name = colon > 0 ? line.slice(0, colon) : '';
+    if (name === '' || /\s/.test(name) || headers.has(name.toLowerCase())) {
+      current = undefined;
+      continue;
+    }
+    current = name.toLowerCase();
+    headers.set(current, line.slice(colon + 1).trim());
+  }
+  return { headers, body };
+}

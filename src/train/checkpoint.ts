@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { FrugalError } from '../core/errors.js';
@@ -30,6 +30,8 @@ export interface TrainerState {
   tokensSeen: number;
   /** What the caller needs to rebuild the data and the run (task name, split seed, batch, lr, ...). */
   run: Record<string, unknown>;
+  /** The best validation so far, whose weights are in the best/ subdirectory (tasks that rank evals). */
+  best?: { step: number; elapsedS: number; metrics: Record<string, number> };
 }
 
 export interface Checkpoint {
@@ -69,6 +71,29 @@ export async function saveCheckpoint(dir: string, c: Checkpoint): Promise<void> 
     await removeStaged(dir);
     throw e;
   }
+  for (const [name] of files) await rename(join(dir, name + STAGED), join(dir, name));
+}
+
+/**
+ * Writes weights without optimizer state (the best-validation snapshot): a directory that `frugal
+ * eval` and `loadCheckpointModel` read like a checkpoint, but that cannot be resumed. Staged and
+ * renamed like saveCheckpoint, trainer-state.json last.
+ */
+export async function saveWeights(
+  dir: string,
+  c: Pick<Checkpoint, 'model' | 'state' | 'extras'>,
+): Promise<void> {
+  const files: [string, () => string | Uint8Array][] = [
+    ...Object.entries(c.extras ?? {}).map(([name, text]): [string, () => string] => [name, () => text]),
+    [
+      CHECKPOINT_FILES.model,
+      () => encodeSafetensors(c.model, { format: 'frugal', step: String(c.state.step) }),
+    ],
+    [CHECKPOINT_FILES.state, () => `${JSON.stringify(c.state, null, 2)}\n`],
+  ];
+  await mkdir(dir, { recursive: true });
+  await removeStaged(dir);
+  for (const [name, data] of files) await writeFileAtomic(join(dir, name + STAGED), data());
   for (const [name] of files) await rename(join(dir, name + STAGED), join(dir, name));
 }
 

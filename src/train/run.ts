@@ -22,7 +22,8 @@ import { writeLossPlot } from './loss-plot.js';
 import { binaryMetrics } from './metrics.js';
 import { classifyTask, evaluateClassifier, prepareClassifyData } from './tasks/classify.js';
 import { evaluateLm, lmTask, prepareLmData } from './tasks/lm.js';
-import { METRICS_FILE, Trainer, type TrainResult } from './trainer.js';
+import type { MessageView } from './tasks/message-view.js';
+import { BEST_DIR, METRICS_FILE, Trainer, type TrainResult } from './trainer.js';
 
 export type TaskName = 'classify' | 'lm';
 
@@ -44,6 +45,10 @@ export interface TrainRunOptions {
   weightDecay?: number;
   /** Use only the first `limit` training items (for quick runs and tests). */
   limit?: number;
+  /** classify: which part of each message the window covers (default `subject-body`). */
+  input?: MessageView;
+  /** classify: score the test split with the best-validation weights (default) or the last ones. */
+  select?: 'best' | 'last';
   /** LM validation uses the first this many blocks of the validation split. */
   evalBlocks?: number;
   resume?: boolean;
@@ -66,6 +71,8 @@ interface RunRecord {
   accumulate: number;
   limit?: number;
   evalBlocks?: number;
+  /** classify: absent in runs recorded before the option existed, which read the raw message. */
+  input?: MessageView;
 }
 
 /**
@@ -86,6 +93,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     accumulate: o.accumulate ?? 1,
     ...(o.limit === undefined ? {} : { limit: o.limit }),
     ...(o.evalBlocks === undefined ? {} : { evalBlocks: o.evalBlocks }),
+    ...(o.task === 'classify' ? { input: o.input ?? 'subject-body' } : {}),
   };
   const savedTokenizer = o.resume ? await loadTokenizer(o.out) : undefined;
   if (o.resume) checkSameRun(record, (await readTrainerState(o.out)).run, o.out);
@@ -108,6 +116,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     vocabSize: o.vocabSize,
     ...(o.limit === undefined ? {} : { limit: o.limit }),
     ...(savedTokenizer ? { tokenizer: savedTokenizer } : {}),
+    ...(record.input === undefined ? {} : { view: record.input }),
   };
   const threads = getNumThreads();
   if (o.task === 'classify') {
@@ -122,12 +131,24 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
       extras: extras(config, data.tokenizer),
     });
     const fit = await trainer.fit();
+    const chosen = o.select === 'last' || fit.best === undefined ? fit.evals.at(-1) : fit.best;
+    if (chosen !== undefined && chosen.step !== fit.step) await loadBestWeights(model, o.out);
     const test = noGrad(() => evaluateClassifier(model.eval(), data, data.test));
     const t0 = performance.now();
     const base = fitBaseline(data.train, data.validation, data.tokenizer.vocabSize);
     const baselineS = (performance.now() - t0) / 1000;
     const result = {
       ...summary(o, fit, model.parameterCount(), threads),
+      input: record.input,
+      ...(chosen === undefined
+        ? {}
+        : {
+            selected: {
+              by: o.select === 'last' ? 'last step' : 'validation accuracy, then validation loss',
+              step: chosen.step,
+              validation: round(chosen.metrics),
+            },
+          }),
       test: round(test),
       baseline: {
         method:
@@ -205,6 +226,7 @@ export async function evaluateCheckpoint(
     splitSeed: run.splitSeed,
     tokenizer,
     ...(run.limit === undefined ? {} : { limit: run.limit }),
+    ...(run.input === undefined ? {} : { view: run.input }),
   };
   const head = { checkpoint: dir, task: run.task, step: state.step, split };
   if (run.task === 'classify') {
@@ -216,6 +238,17 @@ export async function evaluateCheckpoint(
   const data = prepareLmData(dataOpts);
   const loss = noGrad(() => evaluateLm(model, data[split], run.evalBlocks));
   return { ...head, loss: round4(loss), perplexity: round4(Math.exp(loss)) };
+}
+
+/** Puts the best-validation weights the Trainer kept in out/best/ into the model. */
+async function loadBestWeights(model: BertForSequenceClassification, out: string): Promise<void> {
+  const dir = join(out, BEST_DIR);
+  const weights = await loadModelWeights(dir, await readTrainerState(dir));
+  try {
+    model.loadStateDict(weights);
+  } finally {
+    for (const t of Object.values(weights)) t.dispose();
+  }
 }
 
 async function loadTokenizer(dir: string): Promise<BpeTokenizer> {
@@ -265,8 +298,9 @@ function checkSameRun(now: RunRecord, saved: Record<string, unknown>, dir: strin
     'warmup',
     'accumulate',
     'limit',
+    'input',
   ] as const)
-    if (saved[key] !== now[key])
+    if ((saved[key] ?? legacyDefault(now, key)) !== now[key])
       throw new FrugalError(
         'E_CONFIG',
         `the checkpoint was trained with ${key} ${String(saved[key])}, not ${String(now[key])}`,
@@ -277,6 +311,11 @@ function checkSameRun(now: RunRecord, saved: Record<string, unknown>, dir: strin
           hint: 'resume with the options of the original run',
         },
       );
+}
+
+/** What a field absent from an older run's record meant then. */
+function legacyDefault(run: RunRecord, key: keyof RunRecord): unknown {
+  return key === 'input' && run.task === 'classify' ? 'raw' : undefined;
 }
 
 function wrongArch(model: string, task: TaskName, arch: string): FrugalError {

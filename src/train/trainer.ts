@@ -20,11 +20,14 @@ import {
   loadOptimizerState,
   readTrainerState,
   saveCheckpoint,
+  saveWeights,
   type TrainerState,
 } from './checkpoint.js';
 import { reseedDropout } from './dropout-seeds.js';
 
 export const METRICS_FILE = 'metrics.jsonl';
+/** Subdirectory of the run's output that holds the best-validation weights. */
+export const BEST_DIR = 'best';
 
 export interface TrainBatch {
   /** Mean loss over the micro-batch. */
@@ -39,6 +42,8 @@ export interface TrainerTask<M extends Module> {
   loss(model: M, step: number, micro: number): TrainBatch;
   /** Validation metrics; called in eval mode without gradients. */
   evaluate(model: M): Record<string, number>;
+  /** Whether validation `a` beats `b`; a task that defines it gets its best weights kept in out/best/. */
+  better?(a: Record<string, number>, b: Record<string, number>): boolean;
 }
 
 export interface TrainerOptions<M extends Module> {
@@ -87,6 +92,8 @@ export interface TrainResult {
   evals: EvalRecord[];
   /** The last validation metrics. */
   final: Record<string, number>;
+  /** The best validation so far and its step, for tasks that rank evals. */
+  best?: EvalRecord;
 }
 
 // Steps timed before a --minutes run fixes its schedule horizon; the first step of a session is
@@ -195,6 +202,7 @@ export class Trainer<M extends Module> {
       lastLoss,
       evals,
       final: evals.at(-1)?.metrics ?? {},
+      ...(this.state.best ? { best: this.state.best } : {}),
     };
   }
 
@@ -267,6 +275,17 @@ export class Trainer<M extends Module> {
       elapsed_s: rec.elapsedS,
       ...Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`val_${k}`, v])),
     });
+    const { better } = this.o.task;
+    const best = this.state.best;
+    if (better && (best === undefined || better(metrics, best.metrics))) {
+      this.state.best = rec;
+      if (this.o.out)
+        await saveWeights(join(this.o.out, BEST_DIR), {
+          model: this.model.stateDict(),
+          state: this.state,
+          ...(this.o.extras ? { extras: this.o.extras } : {}),
+        });
+    }
     if (this.o.out)
       await saveCheckpoint(this.o.out, {
         model: this.model.stateDict(),

@@ -3,8 +3,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { noGrad } from '../../src/autograd/variable.js';
 import { isFrugalError } from '../../src/core/errors.js';
-import { Trainer } from '../../src/train/trainer.js';
+import { loadModelWeights, readTrainerState } from '../../src/train/checkpoint.js';
+import { BEST_DIR, Trainer } from '../../src/train/trainer.js';
 import { TinyNet, tinyTask } from './tiny-task.js';
 
 const root = mkdtempSync(join(tmpdir(), 'frugal-trainer-'));
@@ -98,6 +100,40 @@ describe('Trainer', () => {
       return isFrugalError(e, 'E_IO') && e.message.includes('trainer-state.json');
     });
     assert.ok(existsSync(join(dir, 'optimizer.safetensors')));
+  });
+
+  it('keeps the best-validation weights in best/, loadable like a checkpoint, across a resume', async () => {
+    const ranked = (crashAt?: number) => ({
+      ...tinyTask({ seed: 5, batch: 8, ...(crashAt === undefined ? {} : { crashAt }) }),
+      better: (a: Record<string, number>, b: Record<string, number>) => a.loss! < b.loss!,
+    });
+    const make = (task: ReturnType<typeof ranked>, resume: boolean) =>
+      new Trainer({
+        model: new TinyNet(3),
+        task,
+        seed: 5,
+        steps: 16,
+        lr: 0.02,
+        warmupSteps: 3,
+        evalEvery: 4,
+        progress: false,
+        out: join(root, 'best'),
+        ...(resume ? { resume: true } : {}),
+      });
+    await assert.rejects(make(ranked(10), false).fit(), /simulated crash/);
+    const saved = await readTrainerState(join(root, 'best', BEST_DIR));
+    assert.equal(saved.step, 8);
+    const t = make(ranked(), true);
+    const r = await t.fit();
+    const losses = r.evals.map((e) => e.metrics.loss!);
+    assert.equal(r.best?.metrics.loss, Math.min(saved.best!.metrics.loss!, ...losses));
+    const state = await readTrainerState(join(root, 'best', BEST_DIR));
+    assert.equal(state.step, r.best?.step);
+    const copy = new TinyNet(0);
+    const w = await loadModelWeights(join(root, 'best', BEST_DIR), state);
+    copy.loadStateDict(w);
+    copy.eval();
+    assert.equal(noGrad(() => ranked().evaluate(copy)).loss, r.best?.metrics.loss);
   });
 
   it('rejects bad options', () => {

@@ -1,6 +1,7 @@
 /** `frugal train`: train a model on a built-in task, with checkpoints, metrics and a baseline. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { runTraining, type TrainRunOptions } from '../../train/run.js';
+import { MESSAGE_VIEWS } from '../../train/tasks/message-view.js';
 
 const int = (name: string, min: number) => (v: string) => {
   const x = Number(v);
@@ -65,6 +66,19 @@ export function register(program: Command): void {
     )
     .option('--accumulate <n>', 'micro-batches per optimizer step', int('--accumulate', 1), 1)
     .option('--weight-decay <x>', 'AdamW decoupled weight decay', Number, 0.01)
+    .addOption(
+      new Option(
+        '--input <view>',
+        'classify: what the window covers: raw (message as stored), subject-body, headers-body',
+      )
+        .choices(MESSAGE_VIEWS)
+        .default('subject-body'),
+    )
+    .addOption(
+      new Option('--select <which>', 'classify: weights scored on test: best validation or last step')
+        .choices(['best', 'last'])
+        .default('best'),
+    )
     .option('--limit <n>', 'use only the first n training items (quick runs)', int('--limit', 1))
     .option('--eval-blocks <n>', 'lm: validation blocks scored at each eval', int('--eval-blocks', 1), 64)
     .option('--resume', 'continue the checkpoint in --out')
@@ -87,7 +101,9 @@ function printSummary(r: Record<string, unknown>): void {
   console.log(
     `${r.task} ${r.model}: ${r.steps} steps in ${r.elapsedS} s (${r.tokensPerS} tokens/s, ${r.parameters} parameters)`,
   );
-  console.log(`  validation: ${fmt(r.validation)}`);
+  const sel = r.selected as { step: number; validation: unknown } | undefined;
+  if (sel) console.log(`  validation: ${fmt(sel.validation)} (step ${sel.step}, selected for test)`);
+  else console.log(`  validation: ${fmt(r.validation)}`);
   console.log(`  test:       ${fmt(r.test)}`);
   const base = r.baseline as { test: unknown } | undefined;
   if (base) console.log(`  baseline:   ${fmt(base.test)} (bag-of-words logistic regression, test)`);

@@ -11,6 +11,7 @@ import { tidy } from '../../tensor/scope.js';
 import { DataOrder } from '../data-order.js';
 import { type BinaryMetrics, binaryMetrics } from '../metrics.js';
 import type { TrainerTask } from '../trainer.js';
+import { type MessageView, messageView } from './message-view.js';
 
 export const CLASSIFY_SPECIAL_TOKENS = ['[PAD]', '[CLS]', '[SEP]', '[UNK]'] as const;
 
@@ -39,6 +40,8 @@ export interface ClassifyDataOptions {
   limit?: number;
   /** Reuse a trained tokenizer (evaluating a checkpoint) instead of training one. */
   tokenizer?: BpeTokenizer;
+  /** Which part of each message the window covers (default `raw`, the message as stored). */
+  view?: MessageView;
 }
 
 // BPE tokens average well over one character, so this many characters per position always covers
@@ -57,12 +60,11 @@ export function prepareClassifyData(opts: ClassifyDataOptions): ClassifyData {
     test: cut(split.test, small),
   };
   const maxChars = opts.seqLen * CHARS_PER_POSITION;
+  const view = opts.view ?? 'raw';
+  const read = (e: Email) => messageView(e.text, view).slice(0, maxChars);
   const tokenizer =
     opts.tokenizer ??
-    trainBpe(
-      parts.train.map((e) => e.text.slice(0, maxChars)),
-      { vocabSize: opts.vocabSize, specialTokens: CLASSIFY_SPECIAL_TOKENS },
-    );
+    trainBpe(parts.train.map(read), { vocabSize: opts.vocabSize, specialTokens: CLASSIFY_SPECIAL_TOKENS });
   const id = (t: string) => {
     const v = tokenizer.tokenToId(t);
     if (v === undefined)
@@ -75,7 +77,7 @@ export function prepareClassifyData(opts: ClassifyDataOptions): ClassifyData {
   };
   const cls = id('[CLS]');
   const encode = (items: Email[]): EncodedSplit => ({
-    docs: items.map((e) => [cls, ...tokenizer.encode(e.text.slice(0, maxChars)).slice(0, opts.seqLen - 1)]),
+    docs: items.map((e) => [cls, ...tokenizer.encode(read(e)).slice(0, opts.seqLen - 1)]),
     labels: Int32Array.from(items, (e) => (e.label === 'spam' ? 1 : 0)),
   });
   return {
@@ -117,7 +119,18 @@ export function classifyTask(
       const { loss, ...m } = evaluateClassifier(model, data, data.validation);
       return { loss, accuracy: m.accuracy, f1: m.f1, precision: m.precision, recall: m.recall };
     },
+    better: betterClassifier,
   };
+}
+
+/** Higher validation accuracy wins; equal accuracy (a few hundred messages tie often) goes to lower loss. */
+export function betterClassifier(a: Record<string, number>, b: Record<string, number>): boolean {
+  const accA = a.accuracy ?? 0;
+  const accB = b.accuracy ?? 0;
+  return (
+    accA > accB ||
+    (accA === accB && (a.loss ?? Number.POSITIVE_INFINITY) < (b.loss ?? Number.POSITIVE_INFINITY))
+  );
 }
 
 const EVAL_BATCH = 32;
