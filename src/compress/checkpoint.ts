@@ -9,15 +9,22 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { noGrad } from '../autograd/variable.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { FrugalError } from '../core/errors.js';
+import { fromTokenizerJson } from '../data/tokenizer-json.js';
+import { BertForSequenceClassification } from '../models/bert.js';
 import { type ModelConfig, resolveConfig } from '../models/config.js';
 import { createModel, type FrugalModel } from '../models/create.js';
+import { LlamaForCausalLM } from '../models/llama.js';
 import { readSafetensors, writeSafetensors } from '../models/safetensors.js';
+import type { GenerateOptions } from '../models/sampling.js';
 import { Embedding } from '../nn/embedding.js';
 import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
 import { CHECKPOINT_FILES, parseJson, readCheckpointFile } from '../train/checkpoint.js';
+import { evaluateClassifier, prepareClassifyData } from '../train/tasks/classify.js';
+import { EOS_TOKEN, evaluateLm, prepareLmData } from '../train/tasks/lm.js';
 import { findLayers } from './layers.js';
 import type { LayerPlan } from './quantize-model.js';
 import { QuantizedLinear } from './quantized-linear.js';
@@ -132,4 +139,121 @@ export async function loadCompressedCheckpoint(
     config,
     meta: { method: metadata.method ?? 'unknown', layers, ...(embeddings ? { embeddings } : {}) },
   };
+}
+
+/** Whether `dir` was written by `frugal compress` (it has compress.json). */
+export function isCompressedCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, COMPRESS_FILE));
+}
+
+/** The data fields of the source run that eval and generate need, from compress.json. */
+interface SourceRun {
+  task: 'classify' | 'lm';
+  seqLen: number;
+  vocabSize: number;
+  splitSeed: number;
+  limit?: number;
+  evalBlocks?: number;
+}
+
+async function readSource(dir: string): Promise<{ run: SourceRun; step: number }> {
+  const file = join(dir, COMPRESS_FILE);
+  const doc = parseJson(await readCheckpointFile(dir, COMPRESS_FILE), file) as {
+    source?: { step?: unknown; run?: Partial<Record<keyof SourceRun, unknown>> };
+  };
+  const run = doc.source?.run;
+  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  if (
+    !run ||
+    (run.task !== 'classify' && run.task !== 'lm') ||
+    !num(run.seqLen) ||
+    !num(run.vocabSize) ||
+    !num(run.splitSeed)
+  ) {
+    throw new FrugalError(
+      'E_IO',
+      `${file} does not record its source run (task, seqLen, vocabSize, splitSeed)`,
+      {
+        op: 'loadCompressedCheckpoint',
+        file,
+        field: 'source.run',
+        hint: 'write the directory again with `frugal compress`',
+      },
+    );
+  }
+  return { run: run as unknown as SourceRun, step: num(doc.source?.step) ? (doc.source?.step as number) : 0 };
+}
+
+async function loadWithTokenizer(dir: string) {
+  const loaded = await loadCompressedCheckpoint(dir);
+  const file = join(dir, CHECKPOINT_FILES.tokenizer);
+  const tokenizer = fromTokenizerJson(
+    parseJson(await readCheckpointFile(dir, CHECKPOINT_FILES.tokenizer), file),
+    file,
+  );
+  return { ...loaded, tokenizer, ...(await readSource(dir)) };
+}
+
+/** `frugal eval` on a compressed checkpoint: the source run's split, scored with the compressed model. */
+export async function evaluateCompressedCheckpoint(
+  dir: string,
+  split: 'validation' | 'test',
+): Promise<Record<string, unknown>> {
+  const { model, tokenizer, run, step, meta } = await loadWithTokenizer(dir);
+  const dataOpts = {
+    seqLen: run.seqLen,
+    vocabSize: run.vocabSize,
+    splitSeed: run.splitSeed,
+    tokenizer,
+    ...(run.limit === undefined ? {} : { limit: run.limit }),
+  };
+  const head = { checkpoint: dir, method: meta.method, task: run.task, step, split };
+  const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+  try {
+    if (run.task === 'classify' && model instanceof BertForSequenceClassification) {
+      const data = prepareClassifyData(dataOpts);
+      const m = noGrad(() => evaluateClassifier(model, data, data[split]));
+      return { ...head, ...Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round4(v)])) };
+    }
+    if (run.task === 'lm' && model instanceof LlamaForCausalLM) {
+      const data = prepareLmData(dataOpts);
+      const loss = noGrad(() => evaluateLm(model, data[split], run.evalBlocks));
+      return { ...head, loss: round4(loss), perplexity: round4(Math.exp(loss)) };
+    }
+    throw new FrugalError('E_CONFIG', `the ${run.task} run in ${dir} does not hold a matching model`, {
+      op: 'frugal eval',
+      file: join(dir, CHECKPOINT_FILES.config),
+    });
+  } finally {
+    model.dispose();
+  }
+}
+
+/** `frugal generate` on a compressed language model: the text it writes after `prompt`. */
+export async function generateFromCompressed(
+  dir: string,
+  prompt: string,
+  opts: Omit<GenerateOptions, 'eosId'>,
+): Promise<string> {
+  const { model, tokenizer } = await loadWithTokenizer(dir);
+  try {
+    if (!(model instanceof LlamaForCausalLM))
+      throw new FrugalError('E_CONFIG', 'the compressed checkpoint is not a causal language model', {
+        op: 'frugal generate',
+        file: dir,
+        hint: 'generate from a compressed `frugal train --task lm` checkpoint',
+      });
+    const ids = tokenizer.encode(prompt);
+    if (ids.length === 0)
+      throw new FrugalError('E_ARG', 'the prompt encodes to no tokens', {
+        op: 'frugal generate',
+        field: 'prompt',
+      });
+    const eosId = tokenizer.tokenToId(EOS_TOKEN);
+    const maxNewTokens = Math.min(opts.maxNewTokens, model.config.maxPositions - ids.length);
+    const out = model.generate(ids, { ...opts, maxNewTokens, ...(eosId === undefined ? {} : { eosId }) });
+    return tokenizer.decode(out, { skipSpecialTokens: true });
+  } finally {
+    model.dispose();
+  }
 }

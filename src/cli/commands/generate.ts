@@ -1,6 +1,7 @@
 /** `frugal generate`: continue a prompt with a language model trained by `frugal train --task lm`. */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { generateFromCompressed, isCompressedCheckpoint } from '../../compress/checkpoint.js';
 import { generateFromCheckpoint } from '../../train/generate.js';
 
 const num = (name: string, check: (x: number) => boolean, want: string) => (v: string) => {
@@ -23,7 +24,10 @@ export function register(program: Command): void {
   program
     .command('generate')
     .description('Continue a prompt with a causal language model checkpoint (KV-cached decoding)')
-    .requiredOption('--checkpoint <dir>', 'the --out directory of `frugal train --task lm`')
+    .requiredOption(
+      '--checkpoint <dir>',
+      'the --out directory of `frugal train --task lm`, or of `frugal compress` on one',
+    )
     .requiredOption('--prompt <text>', 'text to continue')
     .option(
       '--max-new-tokens <n>',
@@ -56,7 +60,8 @@ Examples:
   $ frugal generate --checkpoint runs/py --prompt "import os" --temperature 0   # greedy`,
     )
     .action(async (o: GenerateOpts) => {
-      const text = await generateFromCheckpoint(o.checkpoint, o.prompt, {
+      const generate = isCompressedCheckpoint(o.checkpoint) ? generateFromCompressed : generateFromCheckpoint;
+      const text = await generate(o.checkpoint, o.prompt, {
         maxNewTokens: o.maxNewTokens,
         temperature: o.temperature,
         seed: o.seed,
