@@ -3,6 +3,7 @@
  * exact ground truth, and recall@k with a distance tolerance (a returned neighbour counts when its
  * distance is within 1e-3 of the true k-th distance, so ties do not cost recall).
  */
+import { FrugalError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { METRIC_CODE, type Metric, normalizeRows } from './metric.js';
 import { type NativeGraph, searchNative } from './native.js';
@@ -31,6 +32,42 @@ export function clusteredVectors(o: ClusteredOptions): Float32Array {
     for (let i = 0; i < o.dim; i++) out[r * o.dim + i] = c[k * o.dim + i]! + spread * rng.normal();
   }
   return out;
+}
+
+/**
+ * Splits a real data set the ann-benchmarks way: `nq` rows picked by a seeded shuffle become the
+ * queries and the remaining rows (in their original order) the indexed data, so no query finds
+ * itself.
+ */
+export function holdOutQueries(
+  vectors: Float32Array,
+  dim: number,
+  nq: number,
+  seed = 0,
+): { data: Float32Array; queries: Float32Array } {
+  const n = vectors.length / dim;
+  if (!Number.isInteger(nq) || nq < 1 || nq >= n)
+    throw new FrugalError('E_ARG', `cannot hold out ${nq} queries from ${n} vectors`, {
+      op: 'holdOutQueries',
+      field: 'queries',
+      hint: `ask for between 1 and ${n - 1} queries, or pass a separate query file`,
+    });
+  const rows = Array.from({ length: n }, (_, i) => i);
+  const rng = new Rng(seed);
+  for (let i = 0; i < nq; i++) {
+    const j = i + rng.int(n - i);
+    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
+  }
+  const isQuery = new Uint8Array(n);
+  const queries = new Float32Array(nq * dim);
+  rows.slice(0, nq).forEach((r, q) => {
+    isQuery[r] = 1;
+    queries.set(vectors.subarray(r * dim, (r + 1) * dim), q * dim);
+  });
+  const data = new Float32Array((n - nq) * dim);
+  for (let r = 0, at = 0; r < n; r++)
+    if (!isQuery[r]) data.set(vectors.subarray(r * dim, (r + 1) * dim), at++ * dim);
+  return { data, queries };
 }
 
 export interface GroundTruth {

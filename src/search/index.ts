@@ -7,6 +7,7 @@ export {
   clusteredVectors,
   type GroundTruth,
   groundTruth,
+  holdOutQueries,
   recallAtK,
 } from './dataset.js';
 export { readFvecs, type VectorFile, writeFvecs } from './fvecs.js';

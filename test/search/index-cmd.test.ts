@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { register } from '../../src/cli/commands/index-cmd.js';
 import { isFrugalError } from '../../src/core/errors.js';
 import { writeFvecs } from '../../src/search/fvecs.js';
-import { clusteredVectors } from '../../src/search/index.js';
+import { clusteredVectors, holdOutQueries } from '../../src/search/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'frugal-index-cmd-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,5 +57,41 @@ test('frugal index reports bad flags as FrugalErrors', async () => {
   );
   await assert.rejects(run(['index', 'search', '--index', join(dir, 'missing.frugal')]), (e: unknown) =>
     isFrugalError(e, 'E_IO'),
+  );
+});
+
+test('frugal index bench --data holds seeded queries out of an .fvecs file', async () => {
+  const data = clusteredVectors({ n: 600, dim: 8, seed: 3 });
+  await writeFvecs(join(dir, 'real.fvecs'), data, 8);
+  const args = ['index', 'bench', '--data', join(dir, 'real.fvecs'), '--queries', '40'];
+  const rows = (await run([...args, '--lists', '16,64', '--walkers', '1,2', '--json'])).map((l) =>
+    JSON.parse(l),
+  );
+  assert.equal(rows.length, 4);
+  for (const r of rows) {
+    assert.equal(r.n, 560);
+    assert.equal(r.dim, 8);
+    assert.ok(r['recall@10'] > 0.9, `L=${r.L} walkers=${r.walkers}: recall ${r['recall@10']}`);
+    assert.ok(r.p50_ms > 0 && r.p99_ms >= r.p50_ms);
+  }
+  await assert.rejects(run([...args.slice(0, -1), '600']), (e: unknown) => isFrugalError(e, 'E_ARG'));
+});
+
+test('holdOutQueries splits disjoint rows, deterministically per seed', () => {
+  const dim = 2;
+  const v = Float32Array.from({ length: 20 * dim }, (_, i) => Math.floor(i / dim));
+  const a = holdOutQueries(v, dim, 5, 1);
+  assert.deepEqual(a, holdOutQueries(v, dim, 5, 1));
+  assert.equal(a.queries.length, 5 * dim);
+  assert.equal(a.data.length, 15 * dim);
+  const rowsOf = (x: Float32Array) => Array.from({ length: x.length / dim }, (_, r) => x[r * dim]!);
+  const all = [...rowsOf(a.queries), ...rowsOf(a.data)].sort((x, y) => x - y);
+  assert.deepEqual(
+    all,
+    Array.from({ length: 20 }, (_, i) => i),
+  );
+  assert.deepEqual(
+    rowsOf(a.data),
+    [...rowsOf(a.data)].sort((x, y) => x - y),
   );
 });

@@ -1,16 +1,18 @@
 import type { Command } from 'commander';
 import { FrugalError } from '../../core/errors.js';
 import { startProgress } from '../../core/progress.js';
-import { clusteredVectors, groundTruth, recallAtK } from '../../search/dataset.js';
-import { readFvecs } from '../../search/fvecs.js';
+import { clusteredVectors, groundTruth, holdOutQueries, recallAtK } from '../../search/dataset.js';
+import { readFvecs, writeFvecs } from '../../search/fvecs.js';
 import { type IndexKind, VectorIndex } from '../../search/graph-index.js';
 import { parseMetric } from '../../search/metric.js';
 import { searchNativeStatus } from '../../search/native.js';
 import { loadIndex, saveIndex } from '../../search/persist.js';
+import { EMBED_SOURCES, type EmbedSource, embedTexts, sourceTexts } from '../../train/embed.js';
 
 /**
- * `frugal index build|search|bench`: build a graph index from an .fvecs file (or synthetic
- * clustered data), query it, and measure recall@10 / QPS / latency the ann-benchmarks way.
+ * `frugal index build|search|bench|embed`: build a graph index from an .fvecs file (or synthetic
+ * clustered data), query it, measure recall@10 / QPS / latency the ann-benchmarks way, and turn
+ * e-mails or Python functions into .fvecs with a trained checkpoint (real data for the bench).
  */
 export function register(program: Command): void {
   const index = program
@@ -115,23 +117,63 @@ export function register(program: Command): void {
     });
 
   index
+    .command('embed')
+    .description(
+      'Embed SpamAssassin e-mails or Python stdlib functions with a trained checkpoint into .fvecs',
+    )
+    .requiredOption('--source <s>', `what to embed: ${EMBED_SOURCES.join(' | ')}`)
+    .requiredOption('--checkpoint <dir>', 'a `frugal train` checkpoint: classify (BERT) or lm (Llama)')
+    .requiredOption('--out <file>', 'where to write the vectors (.fvecs, L2-normalised rows)')
+    .option('--limit <n>', 'embed at most this many texts (default: all)')
+    .option('--seq-len <n>', "tokens per text (default: the checkpoint run's sequence length)")
+    .option('--batch <n>', 'texts per forward pass', '32')
+    .option('--json', 'print a JSON summary instead of a table')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const source = String(o.source) as EmbedSource;
+      if (!EMBED_SOURCES.includes(source))
+        throw new FrugalError('E_ARG', `--source must be ${EMBED_SOURCES.join(' or ')}, got "${source}"`, {
+          field: 'source',
+        });
+      const texts = sourceTexts(source, o.limit === undefined ? undefined : int(o.limit, 'limit'));
+      const bar = startProgress(`embed ${source}`, texts.length);
+      const t0 = performance.now();
+      const e = await embedTexts(String(o.checkpoint), texts, {
+        batch: int(o.batch, 'batch'),
+        ...(o.seqLen === undefined ? {} : { seqLen: int(o.seqLen, 'seq-len') }),
+        onProgress: (done) => bar.update(done),
+      });
+      bar.stop();
+      const seconds = (performance.now() - t0) / 1000;
+      await writeFvecs(String(o.out), e.vectors, e.dim);
+      const summary = {
+        file: o.out,
+        source,
+        vectors: texts.length,
+        dim: e.dim,
+        seconds: Number(seconds.toFixed(1)),
+      };
+      if (o.json) console.log(JSON.stringify(summary));
+      else printTable([summary]);
+    });
+
+  index
     .command('bench')
     .description(
-      'Recall@10, QPS and latency percentiles on synthetic clustered data (peers: npm run bench -- ann)',
+      'Recall@10, QPS and latency percentiles on synthetic clustered data or an .fvecs file (peers: npm run bench -- ann)',
     )
-    .option('--n <n>', 'vectors', '20000')
-    .option('--dim <d>', 'dimensions', '128')
+    .option('--data <file>', 'vectors in .fvecs format instead of synthetic data')
+    .option('--query-data <file>', 'queries in .fvecs format (default: --queries rows held out of --data)')
+    .option('--n <n>', 'synthetic vectors', '20000')
+    .option('--dim <d>', 'synthetic dimensions', '128')
     .option('--queries <n>', 'queries', '500')
     .option('--lists <L,...>', 'candidate list sizes to sweep', '16,32,64,128')
     .option('--walkers <w,...>', 'walkers per query to sweep', '1,2')
     .option('--int8', 'int8-quantized vectors')
     .option('--json', 'print JSON rows instead of a table')
     .action((o: Record<string, string | boolean | undefined>) => {
-      const n = int(o.n, 'n');
-      const dim = int(o.dim, 'dim');
-      const nq = int(o.queries, 'queries');
-      const data = clusteredVectors({ n, dim, seed: 0 });
-      const queries = clusteredVectors({ n: nq, dim, seed: 1 });
+      const { data, queries, dim, name } = benchData(o);
+      const n = data.length / dim;
+      const nq = queries.length / dim;
       const truth = groundTruth(data, queries, dim, 10, 'l2', 2);
       const idx = new VectorIndex({ dim, quantization: o.int8 ? 'int8' : 'none' });
       const bar = startProgress('index build', n);
@@ -168,10 +210,11 @@ export function register(program: Command): void {
           });
         }
       }
-      if (o.json) for (const r of rows) console.log(JSON.stringify({ n, dim, build_s: build, ...r }));
+      if (o.json)
+        for (const r of rows) console.log(JSON.stringify({ data: name, n, dim, build_s: build, ...r }));
       else {
         console.log(
-          `clustered ${n} x ${dim}, ${nq} queries; build ${build.toFixed(2)} s; ${searchNativeStatus()}`,
+          `${name} ${n} x ${dim}, ${nq} queries; build ${build.toFixed(2)} s; ${searchNativeStatus()}`,
         );
         printTable(rows);
       }
@@ -189,6 +232,36 @@ function list(v: unknown, field: string): number[] {
   return String(v)
     .split(',')
     .map((s) => int(s.trim(), field));
+}
+
+/** The bench's data and queries: an .fvecs file (queries from a second file or held out) or synthetic. */
+function benchData(o: Record<string, string | boolean | undefined>) {
+  const nq = int(o.queries, 'queries');
+  if (o.data === undefined) {
+    const n = int(o.n, 'n');
+    const dim = int(o.dim, 'dim');
+    return {
+      name: 'clustered',
+      dim,
+      data: clusteredVectors({ n, dim, seed: 0 }),
+      queries: clusteredVectors({ n: nq, dim, seed: 1 }),
+    };
+  }
+  const file = readFvecs(String(o.data));
+  if (o.queryData === undefined)
+    return { name: String(o.data), dim: file.dim, ...holdOutQueries(file.vectors, file.dim, nq) };
+  const q = readFvecs(String(o.queryData));
+  if (q.dim !== file.dim)
+    throw new FrugalError('E_SHAPE', `queries have ${q.dim} dimensions, the data ${file.dim}`, {
+      field: 'query-data',
+      file: String(o.queryData),
+    });
+  return {
+    name: String(o.data),
+    dim: file.dim,
+    data: file.vectors,
+    queries: q.vectors.subarray(0, nq * q.dim),
+  };
 }
 
 function loadVectors(input: string | undefined, synthetic: string | undefined, seed: number) {
