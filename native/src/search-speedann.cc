@@ -6,6 +6,7 @@
 // wide frontier (many unexpanded candidates per walker) -> larger batches and fewer syncs; narrow
 // frontier near convergence -> one candidate per sync, which keeps the order close to best-first.
 // Staged expansion: walker 0 alone for the first steps, then every walker.
+#include <memory>
 #include <thread>
 
 #include "search.h"
@@ -35,6 +36,16 @@ class SpinLock {
 
 constexpr float kFar = 3.4e38f;
 
+// The candidates a walker claimed in its last sync. Only the owner rewrites `ids` and `size`, and
+// only under the lock; `cursor` hands them out one at a time to the owner and, when another
+// walker runs dry, to that walker too (under the lock), so a descheduled walker delays the query
+// by at most the one expansion it is in the middle of.
+struct alignas(64) Claim {
+  std::vector<uint32_t> ids;
+  uint32_t size = 0;
+  std::atomic<uint32_t> cursor{0};
+};
+
 struct Shared {
   const Graph& g;
   const float* q;
@@ -43,9 +54,14 @@ struct Shared {
   CandidateList& global;
   std::vector<ResultSet>& results;
   std::vector<SearchStats>& stats;
-  SpinLock lock;
-  uint32_t in_flight = 0;  // walkers holding claimed candidates not merged back yet (under lock)
+  Claim* claims;
+  uint32_t walkers;
   uint32_t max_batch = 8;
+  SpinLock lock;
+  // Claimed candidates whose expansion has not been merged yet (changed under the lock).
+  std::atomic<uint32_t> in_flight{0};
+  // Bumped by every merge that may open new candidates, so idle walkers wait without the lock.
+  std::atomic<uint32_t> version{0};
 };
 
 // Offers node's unvisited neighbours to the walker's results; those closer than `bound` go to `found`.
@@ -72,45 +88,73 @@ void Expand(Shared& s, uint32_t tid, Visited& visited, uint32_t node, float boun
   }
 }
 
-// Under the lock: merges `found`, then claims up to a frontier-sized batch of the best unexpanded
-// candidates into `claimed`. Returns the bound for the next expansions.
-float SyncLocked(Shared& s, std::vector<Neighbor>& found, std::vector<uint32_t>& claimed, uint32_t walkers) {
+// Under the lock: merges `found` (the results of `done` expansions), then claims up to a
+// frontier-sized batch of the best unexpanded candidates into the walker's Claim; with none open,
+// takes one not-yet-started candidate from another walker's claim into `stolen`.
+void SyncLocked(Shared& s, uint32_t tid, std::vector<Neighbor>& found, uint32_t done, uint32_t& stolen) {
   CandidateList& gl = s.global;
   for (const Neighbor& nb : found) gl.Insert(nb.dist, nb.id);
+  if (done > 0) {
+    s.in_flight.fetch_sub(done, std::memory_order_relaxed);
+    s.version.fetch_add(1, std::memory_order_release);
+  }
   found.clear();
-  claimed.clear();
+  Claim& mine = s.claims[tid];
+  mine.ids.clear();
   uint32_t open = 0;
   for (uint32_t i = 0; i < gl.size(); i++) open += gl[i].checked ? 0 : 1;
-  const uint32_t batch = std::clamp<uint32_t>(open / walkers, 1, s.max_batch);
-  for (uint32_t i = 0; i < gl.size() && claimed.size() < batch; i++) {
+  const uint32_t batch = std::clamp<uint32_t>(open / s.walkers, 1, s.max_batch);
+  for (uint32_t i = 0; i < gl.size() && mine.ids.size() < batch; i++) {
     if (gl[i].checked) continue;
     gl[i].checked = true;
-    claimed.push_back(gl[i].id);
+    mine.ids.push_back(gl[i].id);
   }
-  return gl.Full() ? gl.Worst() : kFar;
+  mine.size = static_cast<uint32_t>(mine.ids.size());
+  mine.cursor.store(0, std::memory_order_relaxed);
+  s.in_flight.fetch_add(mine.size, std::memory_order_relaxed);
+  stolen = UINT32_MAX;
+  for (uint32_t w = 0; mine.size == 0 && w < s.walkers; w++) {
+    Claim& other = s.claims[w];
+    if (w == tid || other.cursor.load(std::memory_order_relaxed) >= other.size) continue;
+    const uint32_t at = other.cursor.fetch_add(1, std::memory_order_acq_rel);
+    if (at < other.size) stolen = other.ids[at];
+  }
 }
 
-void Walker(Shared& s, uint32_t tid, uint32_t walkers, Visited& visited) {
+void Walker(Shared& s, uint32_t tid, Visited& visited) {
   thread_local std::vector<Neighbor> found;
-  thread_local std::vector<uint32_t> claimed;
   found.clear();
-  bool holding = false;
+  Claim& mine = s.claims[tid];
+  uint32_t done = 0;
   for (;;) {
+    uint32_t stolen;
     s.lock.Lock();
-    if (holding) s.in_flight--;
-    const float bound = SyncLocked(s, found, claimed, walkers);
-    holding = !claimed.empty();
-    if (holding) s.in_flight++;
-    const bool finished = !holding && s.in_flight == 0;
+    SyncLocked(s, tid, found, done, stolen);
+    done = 0;
+    const float bound = s.global.Full() ? s.global.Worst() : kFar;
+    const bool idle = mine.size == 0 && stolen == UINT32_MAX;
+    const bool finished = idle && s.in_flight.load(std::memory_order_relaxed) == 0;
+    const uint32_t seen = s.version.load(std::memory_order_relaxed);
     s.lock.Unlock();
     if (finished) return;
-    if (!holding) {
-      // Another walker's expansions may still add candidates; wait for them without the lock.
-      CpuRelax();
+    if (idle) {
+      // Another walker's expansions may open candidates; wait for its merge without the lock.
+      for (uint32_t spin = 0; s.version.load(std::memory_order_acquire) == seen; spin++) {
+        if (spin > 4096) std::this_thread::yield(); else CpuRelax();
+      }
       continue;
     }
     s.stats[tid].rounds++;
-    for (const uint32_t node : claimed) Expand(s, tid, visited, node, bound, true, found);
+    if (stolen != UINT32_MAX) {
+      Expand(s, tid, visited, stolen, bound, true, found);
+      done = 1;
+      continue;
+    }
+    for (uint32_t at = mine.cursor.fetch_add(1, std::memory_order_acq_rel); at < mine.size;
+         at = mine.cursor.fetch_add(1, std::memory_order_acq_rel)) {
+      Expand(s, tid, visited, mine.ids[at], bound, true, found);
+      done++;
+    }
   }
 }
 
@@ -133,8 +177,18 @@ void SearchSpeedAnn(const Graph& g, const float* q, const uint32_t* entries, uin
   results.resize(W);
   wstats.assign(W, SearchStats{});
   for (uint32_t w = 0; w < W; w++) results[w].Reset(p.k);
-  Shared s{g, q, g.QueryNorm(q), p, global, results, wstats};
-  s.max_batch = std::max<uint32_t>(1, p.sync_steps);
+  thread_local std::unique_ptr<Claim[]> claims;
+  thread_local uint32_t claim_slots = 0;
+  if (claim_slots < W) {
+    claims.reset(new Claim[W]);
+    claim_slots = W;
+  }
+  for (uint32_t w = 0; w < W; w++) {
+    claims[w].size = 0;
+    claims[w].cursor.store(0, std::memory_order_relaxed);
+  }
+  Shared s{g, q, g.QueryNorm(q), p, global, results, wstats, claims.get(), W, std::max<uint32_t>(1, p.sync_steps),
+           {}, {0}, {0}};
   for (uint32_t e = 0; e < n_entries; e++) {
     const uint32_t id = entries[e];
     if (id >= g.n || visited.TestAndSet(id)) continue;
@@ -157,7 +211,7 @@ void SearchSpeedAnn(const Graph& g, const float* q, const uint32_t* entries, uin
     for (const Neighbor& nb : found) global.Insert(nb.dist, nb.id);
     found.clear();
   }
-  PoolRun(W, [&s, &visited, W](uint32_t tid) { Walker(s, tid, W, visited); });
+  PoolRun(W, [&s, &visited](uint32_t tid) { Walker(s, tid, visited); });
   out.Reset(p.k);
   for (uint32_t w = 0; w < W; w++) {
     CandidateList& r = results[w].list();

@@ -132,6 +132,8 @@ Visited& ThreadVisited();
 
 // Persistent worker threads for intra-query walkers, batches and builds. Run(t, fn) calls fn(0)
 // on the caller and fn(1..t-1) on workers and returns when all are done; calls are serialized.
+// A worker that has not started when fn(0) returns is skipped, so fn must share its work (any
+// thread may do any part, e.g. an atomic next-item counter) rather than split it by thread id.
 void PoolRun(uint32_t threads, const std::function<void(uint32_t)>& fn);
 uint32_t PoolHardwareThreads();
 
