@@ -56,6 +56,8 @@ export interface TrainRunOptions {
 }
 
 export const RESULT_FILE = 'result.json';
+/** Ctrl-C and kill: the run checkpoints its current step and returns a `stopped` record instead of scores. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 export const LOSS_PLOT_FILE = 'loss.svg';
 
 /** The data fields of a run, stored in trainer-state.json so that eval and resume rebuild the same data. */
@@ -110,6 +112,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     ...(o.weightDecay === undefined ? {} : { weightDecay: o.weightDecay }),
     ...(o.resume ? { resume: true } : {}),
     ...(o.progress === undefined ? {} : { progress: o.progress }),
+    stopSignals: STOP_SIGNALS,
   };
   const dataOpts = {
     seqLen: o.seqLen,
@@ -131,6 +134,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
       extras: extras(config, data.tokenizer),
     });
     const fit = await trainer.fit();
+    if (fit.stopped) return stoppedRun(o, fit);
     const chosen = o.select === 'last' || fit.best === undefined ? fit.evals.at(-1) : fit.best;
     if (chosen !== undefined && chosen.step !== fit.step) await loadBestWeights(model, o.out);
     const test = noGrad(() => evaluateClassifier(model.eval(), data, data.test));
@@ -178,6 +182,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     extras: extras(config, data.tokenizer),
   });
   const fit = await trainer.fit();
+  if (fit.stopped) return stoppedRun(o, fit);
   const testLoss = noGrad(() => evaluateLm(model.eval(), data.test, o.evalBlocks));
   await writeLossPlot(
     join(o.out, METRICS_FILE),
@@ -238,6 +243,18 @@ export async function evaluateCheckpoint(
   const data = prepareLmData(dataOpts);
   const loss = noGrad(() => evaluateLm(model, data[split], run.evalBlocks));
   return { ...head, loss: round4(loss), perplexity: round4(Math.exp(loss)) };
+}
+
+/** What a run stopped by a signal returns: where it stopped, and no scores (result.json is not written). */
+function stoppedRun(o: TrainRunOptions, fit: TrainResult): Record<string, unknown> {
+  return {
+    task: o.task,
+    model: o.model,
+    out: o.out,
+    stopped: fit.stopped,
+    steps: fit.step,
+    elapsedS: Number(fit.elapsedS.toFixed(1)),
+  };
 }
 
 /** Puts the best-validation weights the Trainer kept in out/best/ into the model. */

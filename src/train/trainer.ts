@@ -75,6 +75,11 @@ export interface TrainerOptions<M extends Module> {
   makeOptimizer?: (params: Variable[], schedule: LrSchedule, weightDecay: number) => Optimizer;
   /** Show a progress bar on a TTY (default true). */
   progress?: boolean;
+  /**
+   * On these signals, finish the current step, checkpoint it (without validating) and return with
+   * `stopped` set, so that `resume` continues; a second signal ends the process at once.
+   */
+  stopSignals?: readonly NodeJS.Signals[];
 }
 
 export interface EvalRecord {
@@ -94,6 +99,8 @@ export interface TrainResult {
   final: Record<string, number>;
   /** The best validation so far and its step, for tasks that rank evals. */
   best?: EvalRecord;
+  /** The signal that stopped the run early (its checkpoint is saved; no final validation ran). */
+  stopped?: NodeJS.Signals;
 }
 
 // Steps timed before a --minutes run fixes its schedule horizon; the first step of a session is
@@ -157,6 +164,7 @@ export class Trainer<M extends Module> {
     const elapsedBefore = this.state.elapsedS;
     const elapsed = (): number => elapsedBefore + (performance.now() - sessionStart) / 1000;
     this.model.train();
+    const stop = catchSignals(o.stopSignals ?? []);
     try {
       while (this.state.step < maxSteps && this.state.elapsedS < limitS) {
         const step = this.state.step;
@@ -190,11 +198,17 @@ export class Trainer<M extends Module> {
           },
         );
         if (o.evalEvery && this.state.step % o.evalEvery === 0) evals.push(await this.evalAndSave(log));
+        if (stop.armed) await yieldToEvents();
+        if (stop.signal !== undefined) break;
       }
     } finally {
       bar.stop();
+      stop.release();
     }
-    if (evals.at(-1)?.step !== this.state.step) evals.push(await this.evalAndSave(log));
+    if (stop.signal !== undefined) {
+      if (evals.at(-1)?.step !== this.state.step) await this.save();
+      log.write('stopped', { step: this.state.step, signal: stop.signal });
+    } else if (evals.at(-1)?.step !== this.state.step) evals.push(await this.evalAndSave(log));
     return {
       step: this.state.step,
       elapsedS: this.state.elapsedS,
@@ -203,6 +217,7 @@ export class Trainer<M extends Module> {
       evals,
       final: evals.at(-1)?.metrics ?? {},
       ...(this.state.best ? { best: this.state.best } : {}),
+      ...(stop.signal === undefined ? {} : { stopped: stop.signal }),
     };
   }
 
@@ -286,6 +301,11 @@ export class Trainer<M extends Module> {
           ...(this.o.extras ? { extras: this.o.extras } : {}),
         });
     }
+    await this.save();
+    return rec;
+  }
+
+  private async save(): Promise<void> {
     if (this.o.out)
       await saveCheckpoint(this.o.out, {
         model: this.model.stateDict(),
@@ -293,7 +313,6 @@ export class Trainer<M extends Module> {
         state: this.state,
         ...(this.o.extras ? { extras: this.o.extras } : {}),
       });
-    return rec;
   }
 
   /** Loads the checkpoint to resume, or checks that a fresh run would not overwrite one. */
@@ -339,6 +358,31 @@ export class Trainer<M extends Module> {
     this.state = { ...state, run: this.o.run ?? state.run };
     await truncateMetrics(join(out, METRICS_FILE), state.step);
   }
+}
+
+/** The first of the given signals to arrive; a second one re-raises itself with the default action restored. */
+function catchSignals(signals: readonly NodeJS.Signals[]) {
+  const caught: { signal?: NodeJS.Signals; armed: boolean; release: () => void } = {
+    armed: signals.length > 0,
+    release: () => {
+      for (const s of signals) process.off(s, onSignal);
+    },
+  };
+  function onSignal(signal: NodeJS.Signals): void {
+    if (caught.signal === undefined) {
+      caught.signal = signal;
+      return;
+    }
+    caught.release();
+    process.kill(process.pid, signal);
+  }
+  for (const s of signals) process.on(s, onSignal);
+  return caught;
+}
+
+// A step is synchronous from start to end, so signal events wait for the loop to yield once per step.
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Drops metric lines a killed session wrote after its last checkpoint, so the log reads as one run. */

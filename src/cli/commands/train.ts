@@ -1,4 +1,5 @@
 /** `frugal train`: train a model on a built-in task, with checkpoints, metrics and a baseline. */
+import { constants } from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { runTraining, type TrainRunOptions } from '../../train/run.js';
 import { MESSAGE_VIEWS } from '../../train/tasks/message-view.js';
@@ -87,6 +88,15 @@ export function register(program: Command): void {
     .action(async (o: TrainOpts) => {
       const { json: _json, ...run } = o;
       const result = await runTraining(run);
+      if (typeof result.stopped === 'string') {
+        const signal = result.stopped as NodeJS.Signals;
+        console.error(
+          `stopped by ${signal} after step ${result.steps}: checkpoint saved in ${o.out}; continue with the same command plus --resume`,
+        );
+        // The shell convention for a process ended by a signal.
+        process.exitCode = 128 + constants.signals[signal];
+        return;
+      }
       if (o.json) console.log(JSON.stringify(result, null, 2));
       else printSummary(result);
     });
