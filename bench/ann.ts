@@ -1,16 +1,22 @@
 /**
  * `npm run bench -- ann [--quick] [--n=100000] [--dim=128] [--queries=1000] [--plot=out/ann.svg]`
+ * `npm run bench -- ann --data=<file.fvecs> [--query-data=<file.fvecs>] [--queries=1000]`
  *
  * Vector search in the ann-benchmarks manner, Frugal beside hnswlib-node and usearch on the same
- * seeded clustered data in one run: build time and memory, recall@10 (distance tolerance 1e-3) vs
+ * data in one run (seeded clustered vectors, or real ones from an .fvecs file, e.g. embeddings
+ * written by `frugal index embed`, with --queries rows held out as queries unless a query file is
+ * given): build time and memory, recall@10 (distance tolerance 1e-3) vs
  * single-query QPS curves (plotted), and single-query latency at recall@10 = 0.90 / 0.95 / 0.99 —
  * `frugal` (best-first), `hnswlib-node`, `usearch` on one thread, `frugal-speedann` with two walkers
  * (two threads) on one query. Each setting is the smallest list size / ef reaching the target.
  */
 import { createRequire } from 'node:module';
+import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { FrugalError } from '../src/core/errors.js';
 import { writeLinePlotSvg } from '../src/core/plot.js';
-import { clusteredVectors, groundTruth, recallAtK } from '../src/search/dataset.js';
+import { clusteredVectors, groundTruth, holdOutQueries, recallAtK } from '../src/search/dataset.js';
+import { readFvecs } from '../src/search/fvecs.js';
 import { VectorIndex } from '../src/search/graph-index.js';
 import { searchNativeStatus } from '../src/search/native.js';
 import { type BenchContext, median, percentile } from './harness.js';
@@ -40,6 +46,39 @@ function arg(args: readonly string[], name: string, fallback: string): string {
   return hit ? hit.slice(name.length + 3) : fallback;
 }
 
+/** Synthetic clustered data, or an .fvecs file with its queries from --query-data or held out. */
+function benchData(ctx: BenchContext): {
+  name: string;
+  data: Float32Array;
+  queries: Float32Array;
+  dim: number;
+} {
+  const nq = Number(arg(ctx.args, 'queries', ctx.quick ? '300' : '1000'));
+  const file = arg(ctx.args, 'data', '');
+  if (file === '') {
+    const n = Number(arg(ctx.args, 'n', ctx.quick ? '20000' : '100000'));
+    const dim = Number(arg(ctx.args, 'dim', '128'));
+    return {
+      name: `clustered-${n >= 1e6 ? `${n / 1e6}m` : `${n / 1e3}k`}-${dim}`,
+      data: clusteredVectors({ n, dim, seed: 0 }),
+      queries: clusteredVectors({ n: nq, dim, seed: 1 }),
+      dim,
+    };
+  }
+  const { vectors, dim } = readFvecs(file);
+  const name = basename(file, '.fvecs');
+  const queryFile = arg(ctx.args, 'query-data', '');
+  if (queryFile === '') return { name, dim, ...holdOutQueries(vectors, dim, nq) };
+  const q = readFvecs(queryFile);
+  if (q.dim !== dim)
+    throw new FrugalError('E_SHAPE', `queries have ${q.dim} dimensions, the data ${dim}`, {
+      op: 'bench ann',
+      field: 'query-data',
+      file: queryFile,
+    });
+  return { name, data: vectors, queries: q.vectors.subarray(0, nq * dim), dim };
+}
+
 function rssMb(): number {
   return process.memoryUsage().rss / 2 ** 20;
 }
@@ -58,18 +97,13 @@ type UsearchIndex = {
 };
 
 export default async function ann(ctx: BenchContext): Promise<void> {
-  const n = Number(arg(ctx.args, 'n', ctx.quick ? '20000' : '100000'));
-  const dim = Number(arg(ctx.args, 'dim', '128'));
-  const nq = Number(arg(ctx.args, 'queries', ctx.quick ? '300' : '1000'));
-  const plotPath = arg(ctx.args, 'plot', 'out/ann-recall-qps.svg');
-  const name = `clustered-${n >= 1e6 ? `${n / 1e6}m` : `${n / 1e3}k`}-${dim}`;
+  const { name, data, queries, dim } = benchData(ctx);
+  const n = data.length / dim;
+  const nq = queries.length / dim;
+  const plotPath = arg(ctx.args, 'plot', `out/ann-recall-qps-${name}.svg`);
   const require = createRequire(import.meta.url);
-  ctx.note(
-    `${name}: ${n} x ${dim} clustered vectors, ${nq} queries, k=${K}; frugal search: ${searchNativeStatus()}`,
-  );
+  ctx.note(`${name}: ${n} x ${dim} vectors, ${nq} queries, k=${K}; frugal search: ${searchNativeStatus()}`);
 
-  const data = clusteredVectors({ n, dim, seed: 0 });
-  const queries = clusteredVectors({ n: nq, dim, seed: 1 });
   const truth = groundTruth(data, queries, dim, K, 'l2', 2);
   const qArrays = Array.from({ length: nq }, (_, q) => Array.from(queries.subarray(q * dim, (q + 1) * dim)));
   const qViews = Array.from({ length: nq }, (_, q) => queries.subarray(q * dim, (q + 1) * dim));
