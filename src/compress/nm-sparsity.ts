@@ -105,16 +105,37 @@ export interface AdmmState {
   u: Float32Array;
 }
 
-export function admmInit(w: Float32Array, inFeatures: number, p: NmPattern): AdmmState {
-  return { z: projectNm(w, inFeatures, p), u: new Float32Array(w.length) };
+/**
+ * Maps an N:M-projected weight onto the rest of the constraint set (NxMiFormer: the quantization
+ * grid); the identity when only sparsity is constrained.
+ */
+export type AdmmRound = (projected: Float32Array) => Float32Array;
+
+const noRounding: AdmmRound = (z) => z;
+
+export function admmInit(
+  w: Float32Array,
+  inFeatures: number,
+  p: NmPattern,
+  round: AdmmRound = noRounding,
+): AdmmState {
+  return { z: round(projectNm(w, inFeatures, p)), u: new Float32Array(w.length) };
 }
 
-/** The Z and dual updates, run every few optimizer steps: Z = Π(W + U), then U += W − Z. */
-export function admmUpdate(state: AdmmState, w: Float32Array, inFeatures: number, p: NmPattern): void {
-  const z = projectNm(
-    w.map((v, i) => v + state.u[i]!),
-    inFeatures,
-    p,
+/** The Z and dual updates, run every few optimizer steps: Z = round(Π(W + U)), then U += W − Z. */
+export function admmUpdate(
+  state: AdmmState,
+  w: Float32Array,
+  inFeatures: number,
+  p: NmPattern,
+  round: AdmmRound = noRounding,
+): void {
+  const z = round(
+    projectNm(
+      w.map((v, i) => v + state.u[i]!),
+      inFeatures,
+      p,
+    ),
   );
   state.z.set(z);
   for (let i = 0; i < w.length; i++) state.u[i]! += w[i]! - z[i]!;

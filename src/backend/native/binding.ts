@@ -116,6 +116,28 @@ export interface NativeAddon {
     bias: Float32Array | null,
     groupSize: number,
   ): void;
+  /**
+   * Packed N:M-sparse GEMM (NxMiFormer): out [rows, outFeatures] = scale[o] · Σ_j code[o, j] ·
+   * x[t, (j / n)·m + index[o, j]] + bias[o]; k·n/m codes per output row (bits 8: int8; bits 4:
+   * nibbles, low first), indices one little-endian stream of ceil(log2 m)-bit positions
+   * (src/compress/sparse-linear.ts).
+   */
+  gemmSparseNm(
+    n: number,
+    m: number,
+    bits: 8 | 4,
+    rows: number,
+    outFeatures: number,
+    k: number,
+    x: Float32Array,
+    xOffset: number,
+    values: Int8Array,
+    indices: Uint8Array,
+    scales: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    outOffset: number,
+  ): void;
   /** Token-wise INT8: per row, scale = max|x| / 127 and q = round-half-even(x * 127 / max|x|). */
   quantizeRowsI8(
     rows: number,

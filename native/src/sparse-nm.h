@@ -1,0 +1,30 @@
+// Packed N:M-sparse, INT8/INT4-weight GEMM (NxMiFormer inference): the contract shared by the
+// portable driver (sparse-nm.cc) and the AVX2 inner kernel (avx2/sparse-nm-avx2.cc).
+//
+// The driver decodes a block of output rows once (kept positions -> input columns, codes -> f32)
+// and transposes the activations into column chunks of at most kChunk tokens, XT [k][width]. The
+// inner kernel then computes, for one output row and one chunk,
+//   acc[t] = sum_j vals[j] * xt[cols[j] * ld + t],  t < width (a multiple of 8),
+// touching only the kept weights: N/M of the dense multiply-adds, one broadcast weight and
+// width / 8 contiguous loads per kept weight, no gathers.
+#pragma once
+#include <cstdint>
+
+namespace frugal::sparse_nm {
+
+constexpr int kChunk = 64;
+
+using ChunkKernel = void (*)(const float* xt, int64_t ld, int width, const int32_t* cols, const float* vals,
+                             int64_t kept, float* acc);
+
+void ChunkScalar(const float* xt, int64_t ld, int width, const int32_t* cols, const float* vals, int64_t kept,
+                 float* acc);
+
+}  // namespace frugal::sparse_nm
+
+#ifdef FRUGAL_X86
+namespace frugal::avx2 {
+void SparseNmChunk(const float* xt, int64_t ld, int width, const int32_t* cols, const float* vals, int64_t kept,
+                   float* acc);
+}  // namespace frugal::avx2
+#endif
