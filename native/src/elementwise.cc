@@ -2,7 +2,7 @@
 // (one-lane) instantiation of their templates. Large inputs are split over the thread pool:
 // contiguous element ranges for maps, whole rows for row kernels.
 // JS: unaryF32, binaryF32, reduceRowsF32, argmaxRowsF32, softmaxRowsF32, layerNormRowsF32,
-//     rmsNormRowsF32 (argument order in src/backend/native/binding.ts).
+//     rmsNormRowsF32, addLayerNormRowsF32 (argument order in src/backend/native/binding.ts).
 #include <cstring>
 #include <string>
 
@@ -195,6 +195,32 @@ Napi::Value LayerNormJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// out = layerNorm(x + residual): the sum of each row is written to out and normalized there
+// while the row is still in L1, one pass over memory instead of an add and a norm.
+Napi::Value AddLayerNormJs(const Napi::CallbackInfo& info) {
+  Args args(info, "addLayerNormRowsF32");
+  const RowsArgs r = ReadRows(args, 0);
+  const ArrayArg<float> res = args.Array<float>(4, "residual");
+  const int64_t resOff = args.Int(5, "residualOffset");
+  const float* gamma = ReadOptional(args, 6, "gamma", r.cols);
+  const float* beta = ReadOptional(args, 7, "beta", r.cols);
+  const float eps = static_cast<float>(args.Num(8, "eps"));
+  float* out = ReadOut<float>(args, 9, r.rows * r.cols);
+  args.Need(res, "residual", resOff, r.rows * r.cols);
+  if (args.ok() && !(eps >= 0)) args.Fail("eps must be >= 0");
+  if (!args.ok()) return info.Env().Undefined();
+  const ElementwiseTable t = SelectElementwise();
+  const float* residual = res.data + resOff;
+  ParallelFor(r.rows, RowGrain(r.cols), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      float* row = out + i * r.cols;
+      t.binary(kAdd, r.x + i * r.cols, residual + i * r.cols, r.cols, 1, row, 0, r.cols);
+      t.layer_norm_rows(row, 1, r.cols, gamma, beta, eps, row);
+    }
+  });
+  return info.Env().Undefined();
+}
+
 Napi::Value RmsNormJs(const Napi::CallbackInfo& info) {
   Args args(info, "rmsNormRowsF32");
   const RowsArgs r = ReadRows(args, 0);
@@ -218,6 +244,7 @@ void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("softmaxRowsF32", Napi::Function::New(env, SoftmaxJs, "softmaxRowsF32"));
   exports.Set("layerNormRowsF32", Napi::Function::New(env, LayerNormJs, "layerNormRowsF32"));
   exports.Set("rmsNormRowsF32", Napi::Function::New(env, RmsNormJs, "rmsNormRowsF32"));
+  exports.Set("addLayerNormRowsF32", Napi::Function::New(env, AddLayerNormJs, "addLayerNormRowsF32"));
 }
 
 }  // namespace

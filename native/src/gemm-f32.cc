@@ -4,12 +4,16 @@
 // thread in a fixed k order: results do not depend on the thread count at all.
 // JS: gemmF32(m, n, k, batch, a, aOff, lda, transA, strideA, b, bOff, ldb, transB, strideB,
 //             c, cOff, ldc, strideC, alpha, beta); gemmBf16 takes Uint16Array a and b.
+// Inference weights: gemmF32PackB(n, k, b, bOff, ldb, transB) packs op(B) once into the blocks the
+// active kernel reads; linearF32Packed(m, n, k, x, xOff, lda, packed, bias, activation, c, cOff,
+// ldc) multiplies by it and applies bias + activation to each tile while it is still in L1.
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
 
 #include "frugal/aligned-buffer.h"
 #include "frugal/cpu.h"
+#include "frugal/elementwise-kernels.h"
 #include "frugal/gemm-kernels.h"
 #include "frugal/napi-args.h"
 #include "frugal/registry.h"
@@ -254,9 +258,177 @@ Napi::Value GemmJs(const Napi::CallbackInfo& info, const char* op) {
 Napi::Value GemmF32Js(const Napi::CallbackInfo& info) { return GemmJs<float>(info, "gemmF32"); }
 Napi::Value GemmBf16Js(const Napi::CallbackInfo& info) { return GemmJs<uint16_t>(info, "gemmBf16"); }
 
+// Prepacked op(B) [k, n]: a header, padding up to a 64-byte boundary (the microkernels load B
+// panels aligned, AVX-512 ones to 64 bytes; a JS Float32Array is not), then for each nc-wide column block jc and each
+// kc-deep block pc the kc x round_up(nc, nr) block as PackBlockB writes it, at jc * k + pc * ncPad.
+// The header records the kernel's blocking and the padding, so a buffer packed under another ISA
+// (setIsaMax) or seen at another address is detected and the caller repacks.
+constexpr int64_t kPackHeader = 8, kPackAlignFloats = 16;
+enum PackField { kPackNr, kPackKc, kPackNc, kPackN, kPackK, kPackPad };
+
+int64_t RoundUp(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
+
+int64_t PackedLength(const GemmF32Kernel& kr, int64_t n, int64_t k) {
+  return kPackHeader + kPackAlignFloats + RoundUp(n, kr.nr) * k;
+}
+
+int64_t AlignPad(const float* at) {
+  const auto addr = reinterpret_cast<uintptr_t>(at);
+  return static_cast<int64_t>((64 - addr % 64) % 64 / sizeof(float));
+}
+
+// The packed blocks, or null when the buffer was packed for another kernel, shape or address.
+const float* PackedBlocks(const GemmF32Kernel& kr, const float* buf, int64_t n, int64_t k) {
+  const float* body = buf + kPackHeader;
+  const int64_t want[] = {kr.nr, kr.kc, kr.nc, n, k, AlignPad(body)};
+  for (int f = kPackNr; f <= kPackPad; f++)
+    if (static_cast<int64_t>(buf[f]) != want[f]) return nullptr;
+  return body + want[kPackPad];
+}
+
+Napi::Value GemmF32PackBJs(const Napi::CallbackInfo& info) {
+  Args args(info, "gemmF32PackB");
+  const int64_t n = args.Int(0, "n");
+  const int64_t k = args.Int(1, "k");
+  const ArrayArg<float> b = args.Array<float>(2, "b");
+  const int64_t bOff = args.Int(3, "bOffset");
+  const int64_t ldb = args.Int(4, "ldb");
+  const bool transB = args.Bool(5, "transB");
+  if (!args.ok()) return info.Env().Undefined();
+  // Header fields are stored as floats, exact below 2^24.
+  if (n >= (1 << 24) || k >= (1 << 24)) args.Fail("n and k must be < 2^24 to prepack");
+  const int64_t bRows = transB ? n : k, bCols = transB ? k : n;
+  if (bRows > 1 && ldb < bCols) args.Fail("ldb must be >= " + std::to_string(bCols) + " (columns of stored B)");
+  args.Need(b, "b", bOff, Extent(1, 0, bRows, bCols, ldb));
+  if (!args.ok()) return info.Env().Undefined();
+  const GemmF32Kernel kr = SelectGemmF32();
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(PackedLength(kr, n, k)));
+  float* buf = out.Data();
+  float* body = buf + kPackHeader;
+  const int64_t pad = AlignPad(body);
+  const int64_t header[] = {kr.nr, kr.kc, kr.nc, n, k, pad};
+  for (int f = kPackNr; f <= kPackPad; f++) buf[f] = static_cast<float>(header[f]);
+  const Operand<float> B{b.data + bOff, ldb, transB};
+  for (int64_t jc = 0; jc < n; jc += kr.nc) {
+    const int64_t nc = std::min<int64_t>(kr.nc, n - jc);
+    for (int64_t pc = 0; pc < k; pc += kr.kc)
+      PackBlockB(kr, B, pc, std::min<int64_t>(kr.kc, k - pc), jc, nc, body + pad + jc * k + pc * RoundUp(nc, kr.nr));
+  }
+  return out;
+}
+
+struct Epilogue {
+  const float* bias;  // [n] or null
+  int act;            // UnaryOpCode, or -1 for none
+  ElementwiseTable table;
+};
+
+// Bias and activation on an m x n tile whose columns start at column j0.
+void ApplyEpilogue(const Epilogue& ep, float* c, int64_t ldc, int64_t j0, int m, int n) {
+  for (int i = 0; i < m; i++) {
+    float* row = c + i * ldc;
+    if (ep.bias != nullptr)
+      for (int j = 0; j < n; j++) row[j] += ep.bias[j0 + j];
+    if (ep.act >= 0) ep.table.unary(ep.act, row, row, n);
+  }
+}
+
+// One thread's share C[m0:m1, n0:n1] of A [m, k] times the prepacked B; n0 is a multiple of nr.
+void PackedRegion(const GemmF32Kernel& kr, const Operand<float>& A, const float* packed, int64_t n, int64_t k,
+                  float* c, int64_t ldc, const Epilogue& ep, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  if (m0 >= m1 || n0 >= n1) return;
+  const int64_t kcMax = std::min<int64_t>(kr.kc, k);
+  const int64_t mcMax = std::min<int64_t>(kr.mc, RoundUp(m1 - m0, kr.mr));
+  float* ap = t_pack_a.Get(static_cast<size_t>(kcMax * mcMax));
+  for (int64_t jc = n0 / kr.nc * kr.nc; jc < n1; jc += kr.nc) {
+    const int64_t ncPad = RoundUp(std::min<int64_t>(kr.nc, n - jc), kr.nr);
+    const int64_t j0 = std::max(jc, n0), j1 = std::min<int64_t>(jc + kr.nc, n1);
+    for (int64_t pc = 0; pc < k; pc += kr.kc) {
+      const int64_t kc = std::min<int64_t>(kr.kc, k - pc);
+      const bool last = pc + kc >= k;
+      const float* bp = packed + jc * k + pc * ncPad;
+      for (int64_t ic = m0; ic < m1; ic += kr.mc) {
+        const int64_t mc = std::min<int64_t>(kr.mc, m1 - ic);
+        PackBlockA(kr, A, ic, mc, pc, kc, ap);
+        for (int64_t jr = j0; jr < j1; jr += kr.nr) {
+          const int nn = static_cast<int>(std::min<int64_t>(kr.nr, j1 - jr));
+          for (int64_t ir = 0; ir < mc; ir += kr.mr) {
+            const int mm = static_cast<int>(std::min<int64_t>(kr.mr, mc - ir));
+            float* tile = c + (ic + ir) * ldc + jr;
+            kr.micro(kc, ap + ir * kc, bp + (jr - jc) * kc, tile, ldc, 1.0f, pc == 0 ? 0.0f : 1.0f, mm, nn);
+            if (last) ApplyEpilogue(ep, tile, ldc, jr, mm, nn);
+          }
+        }
+      }
+    }
+  }
+}
+
+const char* const kActivationNames[] = {"none", "gelu_erf", "gelu_tanh", "relu", "silu"};
+const int kActivationCodes[] = {-1, kGeluErf, kGeluTanh, kRelu, kSilu};
+
+Napi::Value LinearF32PackedJs(const Napi::CallbackInfo& info) {
+  Args args(info, "linearF32Packed");
+  const int64_t m = args.Int(0, "m");
+  const int64_t n = args.Int(1, "n");
+  const int64_t k = args.Int(2, "k");
+  const ArrayArg<float> x = args.Array<float>(3, "x");
+  const int64_t xOff = args.Int(4, "xOffset");
+  const int64_t lda = args.Int(5, "lda");
+  const ArrayArg<float> packed = args.Array<float>(6, "packed");
+  const ArrayArg<float> bias = args.IsNullish(7) ? ArrayArg<float>{} : args.Array<float>(7, "bias");
+  int act = -2;
+  if (info.Length() > 8 && info[8].IsString()) {
+    const std::string name = info[8].As<Napi::String>().Utf8Value();
+    for (size_t i = 0; i < sizeof(kActivationNames) / sizeof(kActivationNames[0]); i++)
+      if (name == kActivationNames[i]) act = kActivationCodes[i];
+  }
+  if (act == -2) args.Fail("argument 'activation' must be one of: none, gelu_erf, gelu_tanh, relu, silu");
+  const ArrayArg<float> c = args.Array<float>(9, "c");
+  const int64_t cOff = args.Int(10, "cOffset");
+  const int64_t ldc = args.Int(11, "ldc");
+  if (!args.ok()) return info.Env().Undefined();
+  if (m > 1 && lda < k) args.Fail("lda must be >= k = " + std::to_string(k));
+  if (m > 1 && ldc < n) args.Fail("ldc must be >= n = " + std::to_string(n));
+  if (bias.data != nullptr && bias.length != n) args.Fail("bias must have n = " + std::to_string(n) + " entries");
+  const GemmF32Kernel kr = SelectGemmF32();
+  args.Need(x, "x", xOff, Extent(1, 0, m, k, lda));
+  args.Need(c, "c", cOff, Extent(1, 0, m, n, ldc));
+  if (!args.ok()) return info.Env().Undefined();
+  const float* blocks =
+      packed.length == PackedLength(kr, n, k) ? PackedBlocks(kr, packed.data, n, k) : nullptr;
+  if (blocks == nullptr) return Napi::Boolean::New(info.Env(), false);
+  const Epilogue ep{bias.data, act, SelectElementwise()};
+  float* out = c.data + cOff;
+  if (m == 0 || n == 0) return Napi::Boolean::New(info.Env(), true);
+  if (k == 0) {
+    for (int64_t i = 0; i < m; i++) {
+      std::fill(out + i * ldc, out + i * ldc + n, 0.0f);
+      for (int64_t j0 = 0; j0 < n; j0 += kr.nr)
+        ApplyEpilogue(ep, out + i * ldc + j0, ldc, j0, 1, static_cast<int>(std::min<int64_t>(kr.nr, n - j0)));
+    }
+    return Napi::Boolean::New(info.Env(), true);
+  }
+  int threads = 2.0 * m * n * k < 2e6 ? 1 : NumThreads();
+  const int64_t tilesM = (m + kr.mr - 1) / kr.mr, tilesN = (n + kr.nr - 1) / kr.nr;
+  const bool splitN = tilesN >= 2 * threads || tilesN >= tilesM;
+  const Operand<float> A{x.data + xOff, lda, false};
+  ParallelRun(threads, [&](int tid, int nt) {
+    int64_t m0 = 0, m1 = m, n0 = 0, n1 = n;
+    if (splitN)
+      StaticPartition(n, nt, tid, kr.nr, &n0, &n1);
+    else
+      StaticPartition(m, nt, tid, kr.mr, &m0, &m1);
+    PackedRegion(kr, A, blocks, n, k, out, ldc, ep, m0, m1, n0, n1);
+  });
+  return Napi::Boolean::New(info.Env(), true);
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemmF32", Napi::Function::New(env, GemmF32Js, "gemmF32"));
   exports.Set("gemmBf16", Napi::Function::New(env, GemmBf16Js, "gemmBf16"));
+  exports.Set("gemmF32PackB", Napi::Function::New(env, GemmF32PackBJs, "gemmF32PackB"));
+  exports.Set("linearF32Packed", Napi::Function::New(env, LinearF32PackedJs, "linearF32Packed"));
 }
 
 }  // namespace

@@ -30,6 +30,25 @@ export type CompareOp = (typeof COMPARE_OPS)[number];
 export const REDUCE_OPS = ['sum', 'mean', 'max', 'min', 'argmax', 'var', 'logsumexp'] as const;
 export type ReduceOp = (typeof REDUCE_OPS)[number];
 
+/** Activations the linear op can apply to its output in the same pass. */
+export const LINEAR_ACTIVATIONS = [
+  'gelu_erf',
+  'gelu_tanh',
+  'relu',
+  'silu',
+] as const satisfies readonly UnaryOp[];
+export type LinearActivation = (typeof LINEAR_ACTIVATIONS)[number];
+
+/**
+ * A slot in which a backend keeps a prepared (packed) copy of a linear op's weight between calls.
+ * A backend trusts its entry only while `weight` is the very tensor it prepared; whoever writes
+ * the weight's data in place must hand over a fresh slot.
+ */
+export interface WeightCache {
+  weight?: Tensor;
+  prepared?: unknown;
+}
+
 export interface OpArgs {
   unary: { op: UnaryOp; x: Tensor; out: Tensor };
   binary: { op: BinaryOp; a: Tensor; b: Tensor; out: Tensor };
@@ -55,8 +74,11 @@ export interface OpArgs {
     bias?: Tensor;
     out: Tensor;
   };
-  /** Normalizes over the last axis; gamma/beta have the last axis' length. */
-  layerNorm: { x: Tensor; gamma?: Tensor; beta?: Tensor; eps: number; out: Tensor };
+  /**
+   * Normalizes over the last axis; gamma/beta have the last axis' length. With `residual` (x's
+   * shape) it normalizes x + residual (the post-norm residual join in one pass).
+   */
+  layerNorm: { x: Tensor; residual?: Tensor; gamma?: Tensor; beta?: Tensor; eps: number; out: Tensor };
   rmsNorm: { x: Tensor; gamma?: Tensor; eps: number; out: Tensor };
   /** out = table indexed along `axis` by i32 indices (out shape: table.shape with axis replaced by indices.shape). */
   gather: { table: Tensor; indices: Tensor; axis: number; out: Tensor };
@@ -69,8 +91,18 @@ export interface OpArgs {
    * keys j <= i + S - T. A hidden key scores -1e9, so a row that sees no key averages all keys.
    */
   attention: { q: Tensor; k: Tensor; v: Tensor; mask?: Tensor; causal: boolean; scale: number; out: Tensor };
-  /** out[M, N] = x[M, K] · weight[N, K]ᵀ + bias[N] (the nn.Linear layout; bias optional). */
-  linear: { x: Tensor; weight: Tensor; bias?: Tensor; out: Tensor };
+  /**
+   * out[M, N] = act(x[M, K] · weight[N, K]ᵀ + bias[N]) (the nn.Linear layout; bias and activation
+   * optional). `cache`: where a backend may keep a prepared copy of weight across calls.
+   */
+  linear: {
+    x: Tensor;
+    weight: Tensor;
+    bias?: Tensor;
+    activation?: LinearActivation;
+    cache?: WeightCache;
+    out: Tensor;
+  };
   /** Copies x into out (same shape; out may be a strided view), converting dtype if they differ. */
   copy: { x: Tensor; out: Tensor };
 }

@@ -1,7 +1,7 @@
 import * as A from '../autograd/index.js';
 import { isGradEnabled, type Variable } from '../autograd/variable.js';
 import { FrugalError } from '../core/errors.js';
-import { linear } from '../ops/linear.js';
+import { type LinearActivation, linear, type WeightCache } from '../ops/linear.js';
 import { type InitOptions, resolveRng, uniformTensor } from './init.js';
 import { Module } from './module.js';
 
@@ -39,17 +39,46 @@ export class Linear extends Module {
       (opts.bias ?? true) ? this.addParam('bias', uniformTensor([outFeatures], bound, rng)) : undefined;
   }
 
+  /**
+   * The backend's packed copy of the weight for inference. Optimizers and other in-place writers
+   * change the weight only after a forward that records a graph, and that forward drops the copy;
+   * loadStateDict replaces the weight tensor, which the backend notices by identity.
+   */
+  private packed: WeightCache = {};
+
   forward(x: Variable): Variable {
+    return this.forwardWith(x);
+  }
+
+  /**
+   * forward followed by `activation`; without a gradient both run in one kernel (with the bias in
+   * the GEMM's tile epilogue), otherwise undefined is returned and the caller applies it.
+   */
+  forwardFused(x: Variable, activation: LinearActivation): Variable | undefined {
+    return this.needsGraph(x) ? undefined : this.forwardWith(x, activation);
+  }
+
+  /** Drops the packed weight; call after writing the weight's data in place outside training. */
+  invalidatePacked(): void {
+    this.packed = {};
+  }
+
+  private needsGraph(x: Variable): boolean {
+    return isGradEnabled() && [x, this.weight, this.bias].some((v) => v?.requiresGrad);
+  }
+
+  private forwardWith(x: Variable, activation?: LinearActivation): Variable {
     if (x.shape[x.shape.length - 1] !== this.inFeatures || x.shape.length < 2) {
       throw new FrugalError('E_SHAPE', `Linear expects [..., ${this.inFeatures}] with a batch axis`, {
         op: 'Linear',
         shapes: [x.shape, this.weight.shape],
       });
     }
-    if (!isGradEnabled() || ![x, this.weight, this.bias].some((v) => v?.requiresGrad)) {
-      // Nothing to differentiate: one GEMM that accumulates onto the bias (no second pass).
-      return A.constant(linear(x.value, this.weight.value, this.bias?.value));
+    if (!this.needsGraph(x)) {
+      const opts = activation ? { activation, cache: this.packed } : { cache: this.packed };
+      return A.constant(linear(x.value, this.weight.value, this.bias?.value, opts));
     }
+    if (this.packed.prepared !== undefined) this.packed = {};
     const y = A.matmul(x, this.weight, { transB: true });
     return this.bias ? A.add(y, this.bias) : y;
   }

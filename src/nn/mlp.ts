@@ -1,5 +1,6 @@
 import * as A from '../autograd/index.js';
 import type { Variable } from '../autograd/variable.js';
+import type { LinearActivation } from '../ops/linear.js';
 import { type InitOptions, resolveRng } from './init.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
@@ -16,6 +17,15 @@ const GATED: Record<MlpActivation, boolean> = {
   relu: false,
   swiglu: true,
   geglu: true,
+};
+
+/** The linear op's in-kernel activation equal to act() for each MLP kind. */
+const FUSED: Record<MlpActivation, LinearActivation> = {
+  gelu: 'gelu_tanh',
+  'gelu-erf': 'gelu_erf',
+  relu: 'relu',
+  swiglu: 'silu',
+  geglu: 'gelu_tanh',
 };
 
 export interface MlpOptions extends InitOptions {
@@ -46,6 +56,10 @@ export class MLP extends Module {
   }
 
   forward(x: Variable): Variable {
+    // Inference: the activation runs in the projection's GEMM epilogue (BiasGelu and the like).
+    const first = this.gate ?? this.up;
+    const fused = first.forwardFused(x, FUSED[this.activation]);
+    if (fused) return this.down.forward(this.gate ? A.mul(fused, this.up.forward(x)) : fused);
     const up = this.up.forward(x);
     return this.down.forward(this.gate ? A.mul(this.act(this.gate.forward(x)), up) : this.act(up));
   }

@@ -1,5 +1,6 @@
 import * as A from '../autograd/index.js';
-import type { Variable } from '../autograd/variable.js';
+import { isGradEnabled, type Variable } from '../autograd/variable.js';
+import { addLayerNorm } from '../ops/norm.js';
 import { constantTensor } from './init.js';
 import { Module } from './module.js';
 
@@ -21,6 +22,14 @@ export class LayerNorm extends Module {
   forward(x: Variable): Variable {
     return A.layerNorm(x, this.weight, this.bias, this.opts.eps ?? 1e-5);
   }
+
+  /** forward(x + residual); without a gradient, one kernel pass (no stored sum). */
+  forwardAdd(x: Variable, residual: Variable): Variable {
+    const eps = this.opts.eps ?? 1e-5;
+    if (isGradEnabled() && [x, residual, this.weight, this.bias].some((v) => v?.requiresGrad))
+      return this.forward(A.add(x, residual));
+    return A.constant(addLayerNorm(x.value, residual.value, this.weight?.value, this.bias?.value, eps));
+  }
 }
 
 /** RMS normalization over the last axis with a learned scale (Llama style). */
@@ -37,5 +46,10 @@ export class RMSNorm extends Module {
 
   forward(x: Variable): Variable {
     return A.rmsNorm(x, this.weight, this.eps);
+  }
+
+  /** forward(x + residual). */
+  forwardAdd(x: Variable, residual: Variable): Variable {
+    return this.forward(A.add(x, residual));
   }
 }

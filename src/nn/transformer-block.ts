@@ -70,8 +70,8 @@ export class TransformerBlock extends Module {
 
   forward(x: Variable, call: AttentionCall = {}): Variable {
     if (this.placement === 'post') {
-      const h = this.norm1.forward(A.add(x, this.drop.forward(this.attn.forward(x, call))));
-      return this.norm2.forward(A.add(h, this.drop.forward(this.mlp.forward(h))));
+      const h = this.norm1.forwardAdd(x, this.drop.forward(this.attn.forward(x, call)));
+      return this.norm2.forwardAdd(h, this.drop.forward(this.mlp.forward(h)));
     }
     const h = A.add(x, this.drop.forward(this.attn.forward(this.norm1.forward(x), call)));
     return A.add(h, this.drop.forward(this.mlp.forward(this.norm2.forward(h))));

@@ -41,8 +41,8 @@ export {
 } from './elementwise.js';
 export { embedding, gather, scatterAdd } from './indexing.js';
 export { type MatmulOptions, matmul, type QuantizedLinearArgs, quantizedLinear } from './linalg.js';
-export { linear } from './linear.js';
-export { layerNorm, rmsNorm } from './norm.js';
+export { type LinearActivation, type LinearOptions, linear, type WeightCache } from './linear.js';
+export { addLayerNorm, layerNorm, rmsNorm } from './norm.js';
 export {
   argmax,
   logSoftmax,

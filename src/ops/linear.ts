@@ -1,13 +1,28 @@
+import { LINEAR_ACTIVATIONS, type LinearActivation, type WeightCache } from '../backend/types.js';
 import { FrugalError } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { assertLive, requireFloat, requireSameDType, runInto } from './dispatch.js';
 import { contiguous } from './shape-ops.js';
 
+export type { LinearActivation, WeightCache };
+
+export interface LinearOptions {
+  /** Applied to each output tile inside the kernel (BERT's up-projection: 'gelu_erf'). */
+  activation?: LinearActivation;
+  /**
+   * Lets the backend keep a packed copy of `weight` between calls (inference: the native backend
+   * then skips per-call packing). Reuse one object per weight; replace it (`{}`) whenever the
+   * weight's data may have been written in place.
+   */
+  cache?: WeightCache;
+}
+
 /**
- * x[..., K] · weight[N, K]ᵀ + bias[N] → [..., N] in one kernel (the native one adds the bias inside
- * the GEMM instead of in a second pass over a fresh output). For inference: no gradient.
+ * act(x[..., K] · weight[N, K]ᵀ + bias[N]) → [..., N] in one kernel (the native one applies bias
+ * and activation while each output tile is in cache instead of in passes over a fresh output).
+ * For inference: no gradient.
  */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor, opts: LinearOptions = {}): Tensor {
   const op = 'linear';
   assertLive(op, x, weight, ...(bias ? [bias] : []));
   requireFloat(op, x);
@@ -26,6 +41,16 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
       shapes: [weight.shape, bias.shape],
     });
   }
+  if (opts.activation !== undefined && !(LINEAR_ACTIVATIONS as readonly string[]).includes(opts.activation)) {
+    throw new FrugalError(
+      'E_ARG',
+      `activation must be one of ${LINEAR_ACTIVATIONS.join(', ')}, got ${opts.activation}`,
+      {
+        op,
+        field: 'activation',
+      },
+    );
+  }
   const dense = x.isContiguous ? x : contiguous(x);
   const rows = dense.view([dense.size / Math.max(k!, 1), k!]);
   try {
@@ -33,6 +58,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
       x: rows,
       weight,
       ...(bias ? { bias } : {}),
+      ...(opts.activation ? { activation: opts.activation } : {}),
+      ...(opts.cache ? { cache: opts.cache } : {}),
     });
     const shaped = out.view([...x.shape.slice(0, -1), n]);
     out.dispose();

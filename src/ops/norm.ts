@@ -31,6 +31,35 @@ export function layerNorm(x: Tensor, gamma?: Tensor, beta?: Tensor, eps = 1e-5):
   return runInto(op, x.dtype, x.shape, { x, eps, ...(gamma ? { gamma } : {}), ...(beta ? { beta } : {}) });
 }
 
+/**
+ * layerNorm(x + residual) in one pass (the post-norm residual join, onnxruntime's SkipLayerNorm);
+ * residual has x's shape. For inference: no gradient.
+ */
+export function addLayerNorm(x: Tensor, residual: Tensor, gamma?: Tensor, beta?: Tensor, eps = 1e-5): Tensor {
+  const op = 'addLayerNorm';
+  checkInput(op, x, eps);
+  assertLive(op, residual);
+  if (
+    residual.dtype !== x.dtype ||
+    residual.rank !== x.rank ||
+    residual.shape.some((d, i) => d !== x.shape[i])
+  ) {
+    throw new FrugalError('E_SHAPE', `residual must be ${x.dtype} [${x.shape}] (the shape of x)`, {
+      op,
+      shapes: [x.shape, residual.shape],
+    });
+  }
+  checkFeatureVector(op, x, gamma, 'gamma');
+  checkFeatureVector(op, x, beta, 'beta');
+  return runInto('layerNorm', x.dtype, x.shape, {
+    x,
+    residual,
+    eps,
+    ...(gamma ? { gamma } : {}),
+    ...(beta ? { beta } : {}),
+  });
+}
+
 /** RMS normalization over the last axis: x / sqrt(mean(x²) + eps) * gamma. */
 export function rmsNorm(x: Tensor, gamma?: Tensor, eps = 1e-6): Tensor {
   const op = 'rmsNorm';

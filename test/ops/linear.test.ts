@@ -2,7 +2,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { useBackend } from '../../src/backend/registry.js';
 import { FrugalError } from '../../src/core/errors.js';
-import { add, contiguous, linear, matmul, randn, type Tensor } from '../../src/ops/index.js';
+import {
+  add,
+  contiguous,
+  gelu,
+  type LinearActivation,
+  linear,
+  matmul,
+  randn,
+  relu,
+  silu,
+  type Tensor,
+  type WeightCache,
+} from '../../src/ops/index.js';
+import { nativeIsaLevels, setNativeIsa } from '../support/native-levels.js';
 
 function assertClose(actual: Tensor, expected: Tensor, what: string): void {
   assert.deepEqual(actual.shape, expected.shape, what);
@@ -50,6 +63,71 @@ describe('linear', () => {
       }
     });
   }
+
+  const activate: Record<LinearActivation, (t: Tensor) => Tensor> = {
+    gelu_erf: (t) => gelu(t, 'none'),
+    gelu_tanh: (t) => gelu(t, 'tanh'),
+    relu,
+    silu,
+  };
+  // [B, T, K] crossing the kernels' K blocks, with enough work (> 2 MFLOP) to be threaded.
+  const big = () => [
+    randn([2, 64, 300], { seed: 11 }),
+    randn([72, 300], { seed: 12 }),
+    randn([72], { seed: 13 }),
+  ];
+  for (const activation of Object.keys(activate) as LinearActivation[]) {
+    it(`with activation ${activation} and a weight cache matches act(matmul(x, wᵀ) + b) at every ISA level`, () => {
+      const [x, w, b] = big() as [Tensor, Tensor, Tensor];
+      const want = activate[activation](composed(x, w, b));
+      const cache: WeightCache = {};
+      for (const level of [...nativeIsaLevels(), undefined]) {
+        setNativeIsa(level);
+        try {
+          // Twice per level: packing on the first call (or after the level changed), reuse after.
+          assertClose(linear(x, w, b, { activation, cache }), want, `${activation} ${level ?? 'default'}`);
+          assertClose(
+            linear(x, w, b, { activation, cache }),
+            want,
+            `${activation} ${level ?? 'default'} again`,
+          );
+        } finally {
+          setNativeIsa(undefined);
+        }
+      }
+      assertClose(linear(x, w, b, { activation }), want, `${activation} without cache`);
+      useBackend('reference');
+      try {
+        const small = x.slice(1, 0, 3);
+        assertClose(
+          linear(small, w, b, { activation, cache }),
+          activate[activation](composed(small, w, b)),
+          'reference',
+        );
+      } finally {
+        useBackend(undefined);
+      }
+    });
+  }
+
+  it('keeps a packed weight for the same tensor and repacks for another one', () => {
+    const [x, w, b] = big() as [Tensor, Tensor, Tensor];
+    const cache: WeightCache = {};
+    linear(x, w, b, { cache });
+    const first = cache.prepared;
+    linear(x, w, b, { cache });
+    if (first !== undefined) assert.equal(cache.prepared, first, 'the packed copy is reused');
+    const w2 = randn([72, 300], { seed: 14 });
+    assertClose(linear(x, w2, b, { cache }), composed(x, w2, b), 'a new weight tensor is packed again');
+    if (first !== undefined) assert.notEqual(cache.prepared, first);
+  });
+
+  it('rejects an unknown activation with E_ARG', () => {
+    assert.throws(
+      () => linear(randn([2, 3]), randn([4, 3]), undefined, { activation: 'tanh' as LinearActivation }),
+      (e: unknown) => e instanceof FrugalError && e.code === 'E_ARG',
+    );
+  });
 
   it('rejects mismatched shapes with FrugalError', () => {
     const isShape = (e: unknown) => e instanceof FrugalError && e.code === 'E_SHAPE';

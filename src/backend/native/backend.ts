@@ -79,10 +79,26 @@ const KERNELS: { [K in OpName]?: NativeKernel<K> } = {
     },
   },
   layerNorm: {
-    uses: ['layerNormRowsF32'],
-    fits: ({ x, gamma, beta, out }) => contiguousF32(x, out, gamma, beta),
-    run: (addon, { x, gamma, beta, eps, out }) => {
+    uses: ['layerNormRowsF32', 'addLayerNormRowsF32'],
+    fits: ({ x, residual, gamma, beta, out }) => contiguousF32(x, residual, out, gamma, beta),
+    run: (addon, { x, residual, gamma, beta, eps, out }) => {
       const cols = x.shape[x.rank - 1]!;
+      if (residual) {
+        addon.addLayerNormRowsF32(
+          f32(x),
+          x.offset,
+          cols === 0 ? 0 : x.size / cols,
+          cols,
+          f32(residual),
+          residual.offset,
+          gamma ? f32(gamma).subarray(gamma.offset, gamma.offset + cols) : null,
+          beta ? f32(beta).subarray(beta.offset, beta.offset + cols) : null,
+          eps,
+          f32(out),
+          out.offset,
+        );
+        return;
+      }
       addon.layerNormRowsF32(
         f32(x),
         x.offset,
@@ -115,7 +131,11 @@ const KERNELS: { [K in OpName]?: NativeKernel<K> } = {
   },
   attention: { uses: ['attentionF32'], fits: attentionFits, run: runAttention },
   gather: { uses: [], fits: rowGatherFits, run: (_addon, args) => runRowGather(args) },
-  linear: { uses: ['gemmF32'], fits: linearFits, run: runLinear },
+  linear: {
+    uses: ['gemmF32', 'gemmF32PackB', 'linearF32Packed', 'unaryF32'],
+    fits: linearFits,
+    run: runLinear,
+  },
   matmul: {
     uses: ['gemmF32', 'gemmBf16', 'f32ToBf16'],
     fits: ({ a, b, out }) =>

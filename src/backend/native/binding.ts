@@ -73,6 +73,37 @@ export interface NativeAddon {
   /** As gemmF32 with bf16 inputs (Uint16Array bit patterns), f32 accumulation and output. */
   gemmBf16: BatchedGemm<Uint16Array>;
   /**
+   * Packs op(B) [k, n] (B [n, k] when transB, the nn.Linear layout) once, in the blocks the active
+   * ISA's GEMM kernel reads, for linearF32Packed. f32 only.
+   */
+  gemmF32PackB(
+    n: number,
+    k: number,
+    b: Float32Array,
+    bOffset: number,
+    ldb: number,
+    transB: boolean,
+  ): Float32Array;
+  /**
+   * c[m, n] (leading dimension ldc) = act(x[m, k] (lda) · op(B) + bias[n]) with op(B) from
+   * gemmF32PackB. Returns false, touching nothing, when `packed` was made for another ISA level,
+   * shape or address: pack again and retry.
+   */
+  linearF32Packed(
+    m: number,
+    n: number,
+    k: number,
+    x: Float32Array,
+    xOffset: number,
+    lda: number,
+    packed: Float32Array,
+    bias: Float32Array | null,
+    activation: 'none' | 'gelu_erf' | 'gelu_tanh' | 'relu' | 'silu',
+    c: Float32Array,
+    cOffset: number,
+    ldc: number,
+  ): boolean;
+  /**
    * Int8 GEMM, A [m, k] row-major (ld k), B [n, k] row-major (the nn.Linear weight layout).
    * out Int32Array: out[i, j] = sum_p A[i, p] * B[j, p] (scales must be null).
    * out Float32Array: out[i, j] = sum_g acc_g[i, j] * scaleA[i] * scaleB[j, g] (+ bias[j]), where
@@ -209,6 +240,20 @@ export interface NativeAddon {
     xOffset: number,
     rows: number,
     cols: number,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    eps: number,
+    out: Float32Array,
+    outOffset: number,
+  ): void;
+  /** layerNormRowsF32 of x + residual (both [rows, cols]); out may alias either. */
+  addLayerNormRowsF32(
+    x: Float32Array,
+    xOffset: number,
+    rows: number,
+    cols: number,
+    residual: Float32Array,
+    residualOffset: number,
     gamma: Float32Array | null,
     beta: Float32Array | null,
     eps: number,

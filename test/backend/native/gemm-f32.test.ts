@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { geluErf, geluTanh, silu } from '../../../src/backend/reference/scalar-math.js';
 import { Rng } from '../../../src/core/rng.js';
 import { assertClose, eachConfig, native, randomF32 } from './native-fixture.js';
 
@@ -237,4 +238,96 @@ test('gemmF32 rejects bad arguments with an error naming them', (t) => {
     () => addon.gemmF32(-1, 2, 3, 1, a, 0, 3, false, 0, a, 0, 2, false, 0, c, 0, 2, 0, 1, 0),
     /'m' must be an integer/,
   );
+});
+
+interface PackedCase {
+  m: number;
+  n: number;
+  k: number;
+  transB: boolean;
+  bias: boolean;
+  activation: 'none' | 'gelu_erf' | 'gelu_tanh' | 'relu' | 'silu';
+}
+
+const ACT: Record<PackedCase['activation'], (x: number) => number> = {
+  none: (x) => x,
+  gelu_erf: geluErf,
+  gelu_tanh: geluTanh,
+  relu: (x) => Math.max(x, 0),
+  silu,
+};
+
+const packedCases: PackedCase[] = [
+  { m: 1, n: 1, k: 1, transB: true, bias: false, activation: 'none' },
+  { m: 3, n: 5, k: 0, transB: true, bias: true, activation: 'gelu_erf' },
+  { m: 7, n: 37, k: 19, transB: true, bias: true, activation: 'gelu_erf' },
+  { m: 13, n: 33, k: 300, transB: false, bias: true, activation: 'gelu_tanh' },
+  { m: 150, n: 40, k: 270, transB: true, bias: false, activation: 'relu' },
+  // Threaded (> 2 MFLOP): split by columns, and by rows; and columns past the NC blocks.
+  { m: 128, n: 96, k: 160, transB: true, bias: true, activation: 'silu' },
+  { m: 300, n: 20, k: 200, transB: true, bias: true, activation: 'gelu_erf' },
+  { m: 5, n: 4200, k: 60, transB: true, bias: true, activation: 'none' },
+];
+
+test('linearF32Packed = act(x · op(B) + bias) with B prepacked by gemmF32PackB', (t) => {
+  eachConfig(t, (addon, label) => {
+    const rng = new Rng(43);
+    for (const c of packedCases) {
+      const { m, n, k, transB } = c;
+      const [xOff, bOff, cOff, pad] = [2, 3, 1, 2];
+      const ldb = (transB ? k : n) + pad;
+      const x = randomF32(rng, xOff + m * k);
+      const b = randomF32(rng, bOff + (transB ? n : k) * ldb);
+      const bias = c.bias ? randomF32(rng, n) : null;
+      const want = new Float32Array(cOff + m * n);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) {
+          let acc = bias ? bias[j]! : 0;
+          for (let p = 0; p < k; p++)
+            acc += x[xOff + i * k + p]! * b[bOff + (transB ? j * ldb + p : p * ldb + j)]!;
+          want[cOff + i * n + j] = ACT[c.activation](acc);
+        }
+      const packed = addon.gemmF32PackB(n, k, b, bOff, ldb, transB);
+      const got = new Float32Array(cOff + m * n).fill(Number.NaN);
+      got[0] = want[0]!;
+      const ok = addon.linearF32Packed(m, n, k, x, xOff, k, packed, bias, c.activation, got, cOff, n);
+      assert.equal(ok, true, `${label} ${JSON.stringify(c)}: packed under this level`);
+      assertClose(got, want, 1e-5, 1e-5 * Math.sqrt(Math.max(k, 1)), `${label} ${JSON.stringify(c)}`);
+    }
+  });
+});
+
+test('linearF32Packed refuses a buffer packed for another kernel or shape, and bad arguments', (t) => {
+  if (!native.available) return t.skip(native.reason);
+  const addon = native.addon;
+  const rng = new Rng(44);
+  const [m, n, k] = [4, 40, 8];
+  const x = randomF32(rng, m * k);
+  const w = randomF32(rng, n * k);
+  const out = new Float32Array(m * n);
+  try {
+    addon.setIsaMax('scalar');
+    const scalarPacked = addon.gemmF32PackB(n, k, w, 0, k, true);
+    addon.setIsaMax('avx512');
+    if (addon.cpuInfo().level !== 'scalar') {
+      assert.equal(addon.linearF32Packed(m, n, k, x, 0, k, scalarPacked, null, 'none', out, 0, n), false);
+      assert.ok(
+        out.every((v) => v === 0),
+        'a refused call writes nothing',
+      );
+    }
+  } finally {
+    addon.setIsaMax('avx512');
+  }
+  const packed = addon.gemmF32PackB(n, k, w, 0, k, true);
+  assert.equal(addon.linearF32Packed(m, n - 1, k, x, 0, k, packed, null, 'none', out, 0, n), false);
+  assert.throws(
+    () => addon.linearF32Packed(m, n, k, x, 0, k, packed, null, 'tanh' as 'none', out, 0, n),
+    /activation/,
+  );
+  assert.throws(
+    () => addon.linearF32Packed(m, n, k, x, 0, k, packed, new Float32Array(n - 1), 'none', out, 0, n),
+    /bias/,
+  );
+  assert.throws(() => addon.linearF32Packed(m, n, k, x, 0, k, packed, null, 'none', out, 1, n), /'c' needs/);
 });
