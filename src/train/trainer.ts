@@ -24,6 +24,7 @@ import {
   type TrainerState,
 } from './checkpoint.js';
 import { reseedDropout } from './dropout-seeds.js';
+import { StepHorizon } from './horizon.js';
 
 export const METRICS_FILE = 'metrics.jsonl';
 /** Subdirectory of the run's output that holds the best-validation weights. */
@@ -103,10 +104,6 @@ export interface TrainResult {
   stopped?: NodeJS.Signals;
 }
 
-// Steps timed before a --minutes run fixes its schedule horizon; the first step of a session is
-// left out of the timing because it carries JIT warm-up and first-touch allocation.
-const PROBE_STEPS = 4;
-
 /**
  * The training loop: AdamW with linear warmup and cosine decay, gradient accumulation, global-norm
  * clipping, seeded data order and dropout, periodic validation, JSON-lines metrics and atomic,
@@ -157,9 +154,7 @@ export class Trainer<M extends Module> {
     const accum = new GradientAccumulation(o.accumulate ?? 1);
     const evals: EvalRecord[] = [];
     let lastLoss = Number.NaN;
-    let probeS = 0;
-    let probed = 0;
-    let warm = false;
+    const horizon = o.steps === undefined ? new StepHorizon(limitS) : undefined;
     const sessionStart = performance.now();
     const elapsedBefore = this.state.elapsedS;
     const elapsed = (): number => elapsedBefore + (performance.now() - sessionStart) / 1000;
@@ -175,14 +170,8 @@ export class Trainer<M extends Module> {
         this.state.step = step + 1;
         this.state.tokensSeen += tokens;
         this.state.elapsedS = elapsed();
-        if (this.state.totalSteps === 0) {
-          if (warm) {
-            probeS += dt;
-            probed++;
-          }
-          warm = true;
-          if (probed === PROBE_STEPS) this.fixHorizon(limitS, probeS / probed);
-        }
+        const total = horizon?.update(this.state.step, this.state.elapsedS);
+        if (total !== undefined) this.state.totalSteps = total;
         log.write('train', {
           step: this.state.step,
           loss,
@@ -241,14 +230,6 @@ export class Trainer<M extends Module> {
       totalSteps: total,
       minLr: this.peakLr / 10,
     })(step);
-  }
-
-  /** A --minutes run without --steps sizes its schedule from the first steps' speed. */
-  private fixHorizon(limitS: number, stepS: number): void {
-    this.state.totalSteps = Math.max(
-      this.state.step,
-      this.state.step + Math.floor((limitS - this.state.elapsedS) / stepS),
-    );
   }
 
   private trainStep(step: number, accum: GradientAccumulation): { loss: number; tokens: number } {
