@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseZeroQuantConfig, type ZeroQuantConfig } from '../../compress/config.js';
+import { fromDeepSpeed } from '../../compress/deepspeed-config.js';
+import { parseNxmConfig } from '../../compress/nxm-config.js';
+import { type NxmReport, runNxm } from '../../compress/nxm-run.js';
 import { parseXtcConfig } from '../../compress/xtc-config.js';
 import { runXtc, type XtcReport } from '../../compress/xtc-run.js';
 import { runZeroQuant, type ZeroQuantReport } from '../../compress/zeroquant-run.js';
@@ -21,6 +24,8 @@ interface CompressOpts {
   keepLayers?: number[];
   bits?: 2 | 1;
   resume?: boolean;
+  ratio?: number;
+  deepspeed?: string;
   json?: boolean;
 }
 
@@ -85,6 +90,25 @@ function xtcTable(r: XtcReport): string {
   ].join('\n');
 }
 
+function nxmTable(r: NxmReport): string {
+  const f = (x: number | undefined, d = 4) => (x === undefined ? '-' : x.toFixed(d));
+  const keys = [...new Set([...Object.keys(r.fp32), ...Object.keys(r.compressed)])];
+  const z = r.size;
+  const specs = new Map<string, number>();
+  for (const a of r.assignment) specs.set(a.spec, (specs.get(a.spec) ?? 0) + 1);
+  return [
+    `| metric | fp32 | nxm (${[...specs].map(([s, n]) => `${n} x ${s}`).join(', ')}) |`,
+    '| --- | --- | --- |',
+    ...keys.map((k) => `| ${k} | ${f(r.fp32[k])} | ${f(r.compressed[k])} |`),
+    `| accuracy retained | - | ${f(r.accuracyRetained * 100, 2)}% |`,
+    `| compressed Linear bytes | ${z.fp32Bytes} | ${z.valueBytes} values + ${z.scaleBytes} scales + ${z.metadataBytes} metadata |`,
+    `| ratio with / without metadata | - | ${f(z.ratio.withMetadata, 2)}x / ${f(z.ratio.withoutMetadata, 2)}x |`,
+    `| forward ms (b${r.latency.batch} s${r.latency.seqLen}, interleaved) | ${f(r.latency.fp32Ms, 1)} | ${f(r.latency.compressedMs, 1)} (${f(r.latency.ratio, 2)}x) |`,
+    `| logit cosine / KL / top-1 agreement vs fp32 (${r.logits.rows} rows) | - | ${f(r.logits.cosine)} / ${r.logits.kl.toExponential(3)} / ${f(r.logits.agreement)} |`,
+    `| training | - | ADMM ${r.train.admmSteps} + fine-tune ${r.train.finetuneSteps} steps, ${f(r.elapsedS, 0)} s in all |`,
+  ].join('\n');
+}
+
 type MethodName = keyof typeof METHODS;
 
 const say = (m: string) => process.stderr.write(`${m}\n`);
@@ -126,7 +150,34 @@ const METHODS = {
     });
     return { report, table: xtcTable(report) };
   },
+  nxm: async (o: CompressOpts): Promise<{ report: unknown; table: string }> => {
+    const { value, source } = readConfig(o.config);
+    const fromDs = o.deepspeed === undefined ? {} : deepSpeedConfig(o.deepspeed);
+    const config = parseNxmConfig(
+      {
+        ...fromDs,
+        ...parseNxmConfig(value, source),
+        ...(o.ratio === undefined ? {} : { ratio: o.ratio }),
+      },
+      source,
+    );
+    const report = await runNxm({
+      checkpoint: o.checkpoint,
+      out: o.out,
+      config,
+      progress: !o.json,
+      onProgress: say,
+    });
+    return { report, table: nxmTable(report) };
+  },
 };
+
+function deepSpeedConfig(file: string): Record<string, unknown> {
+  const { value } = readConfig(file);
+  const { config, warnings } = fromDeepSpeed(value);
+  for (const w of warnings) say(`deepspeed config: ${w}`);
+  return config;
+}
 
 function positiveInt(flag: string) {
   return (v: string) => {
@@ -150,7 +201,7 @@ export function register(program: Command): void {
   program
     .command('compress')
     .description(
-      'Compress a trained checkpoint (ZeroQuant W8A8 / W4-8A8 with optional LKD, or XTC ternary/binary with layer reduction and distillation) and report size, quality and speed',
+      'Compress a trained checkpoint (ZeroQuant W8A8 / W4-8A8 with optional LKD, XTC ternary/binary with layer reduction and distillation, or NxMiFormer N:M sparsity + INT8/INT4 with ADMM) and report size, quality and speed',
     )
     .addOption(
       new Option('--method <method>', 'compression method')
@@ -186,6 +237,19 @@ export function register(program: Command): void {
         .argParser((v) => Number(v) as 2 | 1),
     )
     .option('--resume', 'xtc: continue the distillation checkpoint in <out>/distill')
+    .option(
+      '--ratio <x>',
+      'nxm: compression ratio to search for (config.ratio; fp32 / compressed Linear weight bytes, metadata counted)',
+      (v) => {
+        const x = Number(v);
+        if (!(x > 1)) throw new InvalidArgumentError(`--ratio must be a number > 1, got "${v}"`);
+        return x;
+      },
+    )
+    .option(
+      '--deepspeed <file>',
+      "nxm: read DeepSpeed's compression_training section (sparse_pruning, weight_quantization) from this ds_config JSON",
+    )
     .option('--json', 'print the report as JSON instead of a table')
     .addHelpText(
       'after',
@@ -201,11 +265,20 @@ per row); keepLayers [teacher layer indices] (default every other: 1,3,...); emb
 batch (16); seed (0); evalEvery; weights {logits 1, hidden 1, attention 1, labels 0, temperature 1};
 eval {limit, latencyBatch}. Distillation metrics go to <out>/distill/metrics.jsonl.
 
+nxm config keys (all optional; BERT classifiers): ratio (search a per-component N:M/bits meeting it);
+countMetadata (default true); candidates ["2:4/int8","2:4/int4","1:4/int8"]; modules [{match [regex],
+sparsity "N:M", bits 8|4}] (fixed specs; patterns match Frugal paths or Hugging Face names); exclude
+[regex]; sensitivity {limit 128}; admm {steps 200, lr 1e-4, rho 1e-3, rhoGrowth 1.3, every 10};
+finetune {steps 200, lr 5e-5}; batch (16); seed (0); eval {limit, latencyBatch}. Full schema:
+src/compress/nxm-config.ts. --deepspeed maps sparse_pruning / weight_quantization groups onto modules.
+
 Examples:
   $ frugal compress --method zeroquant --checkpoint runs/spam --out runs/spam-w8a8
   $ frugal compress --checkpoint runs/spam --out runs/spam-w4a8 --scheme w4a8-mixed --lkd-steps 100
   $ frugal compress --checkpoint runs/spam --out runs/q --config '{"weights":{"bits":4,"groupSize":64},"lkd":{"steps":200}}'
-  $ frugal compress --method xtc --checkpoint runs/spam --out runs/spam-xtc --keep-layers 1,3 --steps 2000`,
+  $ frugal compress --method xtc --checkpoint runs/spam --out runs/spam-xtc --keep-layers 1,3 --steps 2000
+  $ frugal compress --method nxm --checkpoint runs/spam --out runs/spam-nxm --ratio 8
+  $ frugal compress --method nxm --checkpoint runs/spam --out runs/spam-ds --deepspeed ds_config.json`,
     )
     .action(async (o: CompressOpts) => {
       const { report, table } = await METHODS[o.method](o);
