@@ -6,6 +6,13 @@
 // where the blocks are the quantization groups (groupSize) or, without groups, 512-wide k blocks
 // sharing scaleB[j] (each block's partial sum is exact in int32; blocks are summed in f32).
 // JS: gemmI8(m, n, k, a, aOff, b, bOff, out, outOff, scaleA|null, scaleB|null, bias|null, groupSize)
+//
+// The u8 x s8 path (frugal/gemm-kernels.h) for weights whose codes all satisfy |w| <= 64 (7-bit):
+//   gemmU8S8PackedSize(n, k) -> bytes of the packed weight (n and k padded to 16 and 4)
+//   packWeightsU8S8(n, k, w, wOff, packed, comp): once per layer; comp Int32Array [n padded to 16]
+//   gemmU8S8(m, n, k, a, aOff, packed, comp, out, outOff, scaleA, scaleB, bias|null)
+//     a Uint8Array [m, k] = int8 activation codes + 128; out f32 [m, n] =
+//     float(sum_k (a - 128) * w) * scaleA[i] * scaleB[j] (+ bias[j]), one weight scale per row.
 #include <algorithm>
 #include <string>
 
@@ -190,11 +197,176 @@ Napi::Value GemmI8Js(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-void Init(Napi::Env env, Napi::Object exports) { exports.Set("gemmI8", Napi::Function::New(env, GemmI8Js, "gemmI8")); }
+
+// ---- u8 x s8 (prepacked weights) ----
+
+constexpr int kU8S8MaxMr = 8;
+
+int64_t PadTo(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+void MicroU8S8Scalar(int64_t k, const uint8_t* const* rows, const int8_t* bp, const U8S8Tile& t, int m, int n) {
+  for (int i = 0; i < m; i++) {
+    for (int j = 0; j < n; j++) {
+      int32_t acc = 0;
+      for (int64_t p = 0; p < k; p++) acc += rows[i][p] * bp[(p / 4) * 4 * kU8S8Nr + j * 4 + p % 4];
+      const float v = static_cast<float>(acc - t.comp[j]) * t.scaleA[i] * t.scaleB[j];
+      t.out[i * t.ldo + j] = t.bias ? v + t.bias[j] : v;
+    }
+  }
+}
+
+struct U8S8Problem {
+  int64_t m, n, k;
+  const uint8_t* a;
+  const int8_t* packed;
+  const int32_t* comp;
+  float* out;
+  const float* scaleA;
+  const float* scaleB;
+  const float* bias;
+};
+
+// Column panels [p0, p1) of 16, all rows. Column blocks keep ~128 KiB of packed weights hot in L2
+// while every row panel of A streams past them.
+void U8S8Region(const GemmU8S8Kernel& kr, const U8S8Problem& p, int64_t i0, int64_t i1, int64_t p0, int64_t p1) {
+  const int64_t kPad = PadTo(p.k, 4), panelBytes = kPad * kU8S8Nr;
+  const int64_t blockPanels = std::max<int64_t>(1, (128 << 10) / std::max<int64_t>(panelBytes, 1));
+  alignas(32) float sb[kU8S8Nr], bias[kU8S8Nr];
+  const uint8_t* rows[kU8S8MaxMr];
+  for (int64_t pb = p0; pb < p1; pb += blockPanels) {
+    const int64_t pe = std::min(p1, pb + blockPanels);
+    for (int64_t i = i0; i < i1; i += kr.mr) {
+      const int m = static_cast<int>(std::min<int64_t>(kr.mr, i1 - i));
+      for (int r = 0; r < kr.mr; r++) rows[r] = p.a + (i + (r < m ? r : 0)) * p.k;
+      for (int64_t panel = pb; panel < pe; panel++) {
+        const int64_t j0 = panel * kU8S8Nr;
+        const int n = static_cast<int>(std::min<int64_t>(kU8S8Nr, p.n - j0));
+        U8S8Tile t{p.comp + j0, p.scaleA + i, p.scaleB + j0, p.bias ? p.bias + j0 : nullptr, p.out + i * p.n + j0,
+                   p.n};
+        if (n < kU8S8Nr) {
+          // The last panel: the epilogue reads whole panels of scales and bias.
+          for (int j = 0; j < kU8S8Nr; j++) {
+            sb[j] = j < n ? p.scaleB[j0 + j] : 0.0f;
+            bias[j] = j < n && p.bias ? p.bias[j0 + j] : 0.0f;
+          }
+          t.scaleB = sb;
+          t.bias = p.bias ? bias : nullptr;
+        }
+        kr.micro(p.k, rows, p.packed + panel * panelBytes, t, m, n);
+      }
+    }
+  }
+}
+
+void GemmU8S8(const U8S8Problem& p) {
+  const GemmU8S8Kernel kr = SelectGemmU8S8();
+  int threads = NumThreads();
+  if (2.0 * p.m * p.n * p.k < 2e6) threads = 1;
+  const int64_t panels = PadTo(p.n, kU8S8Nr) / kU8S8Nr, rowTiles = (p.m + kr.mr - 1) / kr.mr;
+  const bool splitN = panels >= 2 * threads || panels >= rowTiles;
+  ParallelRun(threads, [&](int tid, int nt) {
+    int64_t i0 = 0, i1 = p.m, q0 = 0, q1 = panels;
+    if (splitN) StaticPartition(panels, nt, tid, 1, &q0, &q1);
+    else StaticPartition(p.m, nt, tid, kr.mr, &i0, &i1);
+    if (i0 < i1 && q0 < q1) U8S8Region(kr, p, i0, i1, q0, q1);
+  });
+}
+
+Napi::Value GemmU8S8PackedSizeJs(const Napi::CallbackInfo& info) {
+  Args args(info, "gemmU8S8PackedSize");
+  const int64_t n = args.Int(0, "n"), k = args.Int(1, "k");
+  if (!args.ok()) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), static_cast<double>(PadTo(n, kU8S8Nr) * PadTo(k, 4)));
+}
+
+Napi::Value PackWeightsU8S8Js(const Napi::CallbackInfo& info) {
+  Args args(info, "packWeightsU8S8");
+  const int64_t n = args.Int(0, "n"), k = args.Int(1, "k");
+  const ArrayArg<int8_t> w = args.Array<int8_t>(2, "w");
+  const int64_t wOff = args.Int(3, "wOffset");
+  const ArrayArg<int8_t> packed = args.Array<int8_t>(4, "packed");
+  const ArrayArg<int32_t> comp = args.Array<int32_t>(5, "comp");
+  const int64_t nPad = PadTo(n, kU8S8Nr), kPad = PadTo(k, 4);
+  args.Need(w, "w", wOff, n * k);
+  args.Need(packed, "packed", 0, nPad * kPad);
+  args.Need(comp, "comp", 0, nPad);
+  if (!args.ok()) return info.Env().Undefined();
+  const int8_t* src = w.data + wOff;
+  for (int64_t j = 0; j < n * k; j++) {
+    if (src[j] < -64 || src[j] > 64) {
+      args.Fail("weight code " + std::to_string(src[j]) + " at row " + std::to_string(j / k) +
+                " is outside [-64, 64]; the u8 x s8 kernel needs 7-bit weight codes (use gemmI8 otherwise)");
+      return info.Env().Undefined();
+    }
+  }
+  int8_t* dst = packed.data;
+  for (int64_t panel = 0; panel < nPad / kU8S8Nr; panel++) {
+    int8_t* out = dst + panel * kPad * kU8S8Nr;
+    for (int c = 0; c < kU8S8Nr; c++) {
+      const int64_t j = panel * kU8S8Nr + c;
+      int32_t sum = 0;
+      for (int64_t p = 0; p < kPad; p++) {
+        const int8_t v = j < n && p < k ? src[j * k + p] : 0;
+        out[(p / 4) * 4 * kU8S8Nr + c * 4 + p % 4] = v;
+        sum += v;
+      }
+      comp.data[j] = 128 * sum;
+    }
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value GemmU8S8Js(const Napi::CallbackInfo& info) {
+  Args args(info, "gemmU8S8");
+  U8S8Problem p{};
+  p.m = args.Int(0, "m");
+  p.n = args.Int(1, "n");
+  p.k = args.Int(2, "k");
+  const ArrayArg<uint8_t> a = args.Array<uint8_t>(3, "a");
+  const int64_t aOff = args.Int(4, "aOffset");
+  const ArrayArg<int8_t> packed = args.Array<int8_t>(5, "packed");
+  const ArrayArg<int32_t> comp = args.Array<int32_t>(6, "comp");
+  const ArrayArg<float> out = args.Array<float>(7, "out");
+  const int64_t outOff = args.Int(8, "outOffset");
+  const int64_t nPad = PadTo(p.n, kU8S8Nr);
+  args.Need(a, "a", aOff, p.m * p.k);
+  args.Need(packed, "packed", 0, nPad * PadTo(p.k, 4));
+  args.Need(comp, "comp", 0, nPad);
+  args.Need(out, "out", outOff, p.m * p.n);
+  p.scaleA = OptionalF32(args, 9, "scaleA", p.m);
+  p.scaleB = OptionalF32(args, 10, "scaleB", p.n);
+  p.bias = OptionalF32(args, 11, "bias", p.n);
+  if (args.ok() && (!p.scaleA || !p.scaleB)) args.Fail("scaleA and scaleB are required");
+  if (args.ok() && p.k > kMaxExactK) args.Fail("k must be <= 131072 (the int32 sum could overflow)");
+  if (!args.ok() || p.m == 0 || p.n == 0) return info.Env().Undefined();
+  p.a = a.data + aOff;
+  p.packed = packed.data;
+  p.comp = comp.data;
+  p.out = out.data + outOff;
+  GemmU8S8(p);
+  return info.Env().Undefined();
+}
+
+void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("gemmI8", Napi::Function::New(env, GemmI8Js, "gemmI8"));
+  exports.Set("gemmU8S8PackedSize", Napi::Function::New(env, GemmU8S8PackedSizeJs, "gemmU8S8PackedSize"));
+  exports.Set("packWeightsU8S8", Napi::Function::New(env, PackWeightsU8S8Js, "packWeightsU8S8"));
+  exports.Set("gemmU8S8", Napi::Function::New(env, GemmU8S8Js, "gemmU8S8"));
+}
 
 }  // namespace
 
 GemmI8Kernel GemmI8KernelScalar() { return {kScalarMr, kScalarNr, 64, 512, 1024, MicroScalar}; }
+
+GemmU8S8Kernel GemmU8S8KernelScalar() { return {4, MicroU8S8Scalar}; }
+
+// AVX-512 machines run the AVX2 kernel (a vpdpbusd kernel would need no ones-madd nor 7-bit weights).
+GemmU8S8Kernel SelectGemmU8S8() {
+#ifdef FRUGAL_X86
+  if (ActiveIsa() >= kIsaAvx2) return avx2::GemmU8S8Kernel();
+#endif
+  return GemmU8S8KernelScalar();
+}
 
 GemmI8Kernel SelectGemmI8() {
 #ifdef FRUGAL_X86

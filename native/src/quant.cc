@@ -1,6 +1,8 @@
 // ZeroQuant / XTC inference kernels.
 //  quantizeRowsI8(rows, cols, x, xOff, out, outOff, scales, scalesOff): token-wise dynamic INT8
 //    activation quantization (one scale per row; contract in frugal/quant-kernels.h).
+//  quantizeRowsU8(same arguments, out a Uint8Array): the same codes + 128, the A operand of the
+//    u8 x s8 GEMM (gemmU8S8); the shift is one xor of the sign bit on the row just written.
 //  gemmPacked(bits, m, n, k, a, aOff, w, wOff, out, outOff, scaleA, scaleW, bias|null, groupSize):
 //    out f32 [m, n] = sum over k-groups g of float(acc_g) * scaleA[i] * scaleW[j, g] (+ bias[j]),
 //    A int8 [m, k] row-major, W packed low-bit codes [n, k * bits / 8] bytes passed as an Int8Array,
@@ -14,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include "frugal/aligned-buffer.h"
 #include "frugal/cpu.h"
@@ -237,13 +240,14 @@ Napi::Value GemmPackedJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value QuantizeRowsI8Js(const Napi::CallbackInfo& info) {
-  Args args(info, "quantizeRowsI8");
+template <typename Out>
+Napi::Value QuantizeRows(const Napi::CallbackInfo& info, const char* name) {
+  Args args(info, name);
   const int64_t rows = args.Int(0, "rows");
   const int64_t cols = args.Int(1, "cols");
   const ArrayArg<float> x = args.Array<float>(2, "x");
   const int64_t xOff = args.Int(3, "xOffset");
-  const ArrayArg<int8_t> out = args.Array<int8_t>(4, "out");
+  const ArrayArg<Out> out = args.Array<Out>(4, "out");
   const int64_t outOff = args.Int(5, "outOffset");
   const ArrayArg<float> scales = args.Array<float>(6, "scales");
   const int64_t scalesOff = args.Int(7, "scalesOffset");
@@ -253,20 +257,33 @@ Napi::Value QuantizeRowsI8Js(const Napi::CallbackInfo& info) {
   if (!args.ok() || rows == 0) return info.Env().Undefined();
   const QuantizeRowI8 kernel = SelectQuantizeRowI8();
   const float* xs = x.data + xOff;
-  int8_t* qs = out.data + outOff;
+  int8_t* qs = reinterpret_cast<int8_t*>(out.data + outOff);
   float* ss = scales.data + scalesOff;
+  constexpr bool kShift = std::is_same_v<Out, uint8_t>;
   const int threads = rows * cols < (1 << 16) ? 1 : NumThreads();
   ParallelRun(threads, [&](int tid, int nt) {
     int64_t r0 = 0, r1 = 0;
     StaticPartition(rows, nt, tid, 1, &r0, &r1);
-    for (int64_t r = r0; r < r1; r++) ss[r] = kernel(xs + r * cols, cols, qs + r * cols);
+    for (int64_t r = r0; r < r1; r++) {
+      int8_t* q = qs + r * cols;
+      ss[r] = kernel(xs + r * cols, cols, q);
+      if (kShift) {
+        uint8_t* u = reinterpret_cast<uint8_t*>(q);
+        for (int64_t j = 0; j < cols; j++) u[j] ^= 0x80;
+      }
+    }
   });
   return info.Env().Undefined();
 }
 
+Napi::Value QuantizeRowsI8Js(const Napi::CallbackInfo& info) { return QuantizeRows<int8_t>(info, "quantizeRowsI8"); }
+
+Napi::Value QuantizeRowsU8Js(const Napi::CallbackInfo& info) { return QuantizeRows<uint8_t>(info, "quantizeRowsU8"); }
+
 void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemmPacked", Napi::Function::New(env, GemmPackedJs, "gemmPacked"));
   exports.Set("quantizeRowsI8", Napi::Function::New(env, QuantizeRowsI8Js, "quantizeRowsI8"));
+  exports.Set("quantizeRowsU8", Napi::Function::New(env, QuantizeRowsU8Js, "quantizeRowsU8"));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
  * its own scale max|x_row| / 127, computed at run time, so outlier tokens do not widen the range
  * of the others. Native (AVX2) when available; the TypeScript reference is bit-identical.
  */
+import type { NativeAddon } from '../backend/native/binding.js';
 import { FrugalError } from '../core/errors.js';
 import { tensor } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -51,4 +52,37 @@ export function quantizeTokens(x: Tensor): TokenQuantized {
   const scales = new Float32Array(rows);
   addon.quantizeRowsI8(rows, cols, data, 0, codes, 0, scales, 0);
   return { codes: tensor(codes, { shape: [rows, cols] }), scales: tensor(scales, { shape: [rows] }) };
+}
+
+/** Token-wise INT8 codes shifted to u8 (code + 128), the A operand of the u8 x s8 GEMM. */
+export interface TokenQuantizedU8 {
+  /** u8 [rows · cols]. */
+  codes: Uint8Array;
+  /** f32 [rows]. */
+  scales: Float32Array;
+}
+
+// Q, K and V (and any other Linears fed by one tensor) quantize the same input: the last result
+// is kept, keyed by the input tensor's identity. Frugal's ops never write into an existing
+// tensor, so the same live tensor object holds the same values.
+let lastU8: { source: WeakRef<Tensor>; cols: number; result: TokenQuantizedU8 } | undefined;
+
+/**
+ * quantizeTokens for the u8 x s8 path, native only; `x` is f32 [..., cols], contiguous. A second
+ * call with the same tensor returns the first call's arrays (read them, never write them).
+ */
+export function quantizeTokensU8(x: Tensor, cols: number, addon: NativeAddon): TokenQuantizedU8 {
+  if (lastU8?.source.deref() === x && lastU8.cols === cols && !x.isDisposed) return lastU8.result;
+  if (x.dtype !== 'f32' || !x.isContiguous || x.size % cols !== 0) {
+    throw new FrugalError(
+      'E_SHAPE',
+      `activations must be contiguous f32 [..., ${cols}], got ${x.dtype} [${x.shape}]`,
+      { op: 'quantizeTokensU8', shapes: [x.shape] },
+    );
+  }
+  const rows = x.size / cols;
+  const result = { codes: new Uint8Array(x.size), scales: new Float32Array(rows) };
+  addon.quantizeRowsU8(rows, cols, f32Data(x, 'quantizeTokensU8'), 0, result.codes, 0, result.scales, 0);
+  lastU8 = { source: new WeakRef(x), cols, result };
+  return result;
 }

@@ -28,6 +28,11 @@ export interface QuantizeModelOptions {
      * epilogue); INT4, 128 where it divides the width (else a whole row), since 4 bits need finer groups.
      */
     groupSize?: number;
+    /**
+     * INT8 layers with 7-bit codes ([-63, 63], one scale per row): the AVX2 u8 x s8 kernel
+     * (vpmaddubsw) cannot saturate on them; full-range codes run the exact int16-pair kernel.
+     */
+    sevenBit?: boolean;
   };
   activations?: 'int8-token';
   /** Dotted-path prefixes left in f32 (for example "blocks.0"). */
@@ -111,7 +116,12 @@ export function quantizeModel(model: Module, opts: QuantizeModelOptions = {}): Q
   for (const site of findLayers(model, (m): m is Linear => m instanceof Linear)) {
     const p = byPath.get(site.path);
     if (!p) continue;
-    const q = QuantizedLinear.fromLinear(site.layer, { bits: p.bits, groupSize: p.groupSize }, site.path);
+    const sevenBit = opts.weights?.sevenBit === true && p.bits === 8 && p.groupSize === p.inFeatures;
+    const q = QuantizedLinear.fromLinear(
+      site.layer,
+      { bits: p.bits, groupSize: p.groupSize, sevenBit },
+      site.path,
+    );
     const bytesBefore = 4 * site.layer.parameterCount();
     site.parent.replaceChild(site.name, q);
     site.layer.dispose();

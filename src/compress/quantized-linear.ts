@@ -4,22 +4,31 @@
  * GEMM (gemmI8 for W8A8, gemmPacked for 4/2/1-bit weights) and applies both scales and the bias
  * in the GEMM epilogue, so no
  * dequantized weight is ever materialized. Inference only: the output carries no gradient.
+ * INT8 weights with 7-bit codes (|w| <= 64) and one scale per row take the u8 x s8 kernel
+ * (u8s8-linear.ts) when the addon is loaded: the weight is packed for it on the first forward and
+ * the pack is kept beside the codes (repacked only if the weight tensor is replaced).
  *
  * State-dict entries: `weight` (i8 [out, in] or u8 [out, in · bits / 8]), `weight_scale`
  * (f32 [out, in / groupSize]) and `bias` (f32 [out]) when the layer has one.
  */
 import * as A from '../autograd/index.js';
 import type { Variable } from '../autograd/variable.js';
+import type { NativeAddon } from '../backend/native/binding.js';
 import { FrugalError } from '../core/errors.js';
 import type { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
 import { cast } from '../ops/elementwise.js';
 import { quantizedLinear } from '../ops/linalg.js';
+import type { LinearActivation } from '../ops/linear.js';
 import { contiguous, reshape } from '../ops/shape-ops.js';
+import { tensor } from '../tensor/creation.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
-import { quantizeTokens } from './activation-quant.js';
+import { quantizeTokens, quantizeTokensU8 } from './activation-quant.js';
+import { quantAddon } from './native.js';
 import { packedLinear } from './packed-linear.js';
+import { f32Data, i8Data } from './tensor-data.js';
+import { fitsU8S8, packU8S8, quantizeWeight7Bit, type U8S8Pack, u8s8Linear } from './u8s8-linear.js';
 import {
   type QuantizedWeight,
   quantizeWeight,
@@ -43,6 +52,8 @@ export class QuantizedLinear extends Module {
   readonly weight: Variable;
   readonly weightScale: Variable;
   readonly bias: Variable | undefined;
+  // The u8 x s8 pack and the weight tensor it was made from; pack null: the codes do not fit.
+  #u8s8: { from: Tensor; pack: U8S8Pack | null } | undefined;
 
   /** Takes ownership of the weight's tensors and of `bias`. */
   constructor(q: QuantizedWeight, bias?: Tensor) {
@@ -58,8 +69,25 @@ export class QuantizedLinear extends Module {
     this.freeze();
   }
 
-  static fromLinear(linear: Linear, opts: WeightQuantOptions, where = 'Linear'): QuantizedLinear {
-    const q = quantizeWeight(linear.weight.value, opts, where);
+  /**
+   * `sevenBit` (INT8 only, one scale per row): codes in [-63, 63], which the AVX2 u8 x s8 kernel
+   * multiplies without int16 saturation; full-range INT8 codes run the exact int16-pair kernel.
+   */
+  static fromLinear(
+    linear: Linear,
+    opts: WeightQuantOptions & { sevenBit?: boolean },
+    where = 'Linear',
+  ): QuantizedLinear {
+    const sevenBit = opts.sevenBit === true;
+    if (sevenBit && (opts.bits !== 8 || (opts.groupSize ?? linear.inFeatures) !== linear.inFeatures)) {
+      throw new FrugalError('E_CONFIG', '7-bit weights need bits 8 and one scale per row (no groupSize)', {
+        op: 'QuantizedLinear.fromLinear',
+        field: 'sevenBit',
+      });
+    }
+    const q = sevenBit
+      ? quantizeWeight7Bit(linear.weight.value, where)
+      : quantizeWeight(linear.weight.value, opts, where);
     return new QuantizedLinear(q, linear.bias ? cast(linear.bias.value, 'f32') : undefined);
   }
 
@@ -93,6 +121,24 @@ export class QuantizedLinear extends Module {
       );
     }
     const lead = x.shape.slice(0, -1);
+    const fast = this.u8s8Pack();
+    if (fast) {
+      const { addon, pack } = fast;
+      const y = tidy(() => {
+        const src = x.value.isContiguous ? x.value : contiguous(x.value);
+        const a = quantizeTokensU8(src, this.inFeatures, addon);
+        const out = u8s8Linear(
+          addon,
+          pack,
+          a.codes,
+          a.scales,
+          f32Data(this.weightScale.value, op),
+          this.bias ? f32Data(this.bias.value, op) : undefined,
+        );
+        return tensor(out, { shape: [...lead, this.outFeatures] });
+      });
+      return A.constant(y);
+    }
     const y = tidy(() => {
       const rows = reshape(x.value.isContiguous ? x.value : contiguous(x.value), [-1, this.inFeatures]);
       const { codes, scales } = quantizeTokens(rows);
@@ -108,5 +154,27 @@ export class QuantizedLinear extends Module {
       return reshape(out, [...lead, this.outFeatures]);
     });
     return A.constant(y);
+  }
+
+  /**
+   * nn.MLP asks its first projection for a GEMM with the activation in the epilogue; the INT8
+   * kernels have no such epilogue, so the answer is undefined and MLP applies the activation.
+   */
+  forwardFused(_x: Variable, _activation: LinearActivation): Variable | undefined {
+    return undefined;
+  }
+
+  private u8s8Pack(): { addon: NativeAddon; pack: U8S8Pack } | undefined {
+    const addon = this.bits === 8 && this.groupSize === this.inFeatures ? quantAddon() : undefined;
+    if (!addon || typeof addon.gemmU8S8 !== 'function') return undefined;
+    const w = this.weight.value;
+    if (this.#u8s8?.from !== w) {
+      const codes = i8Data(w, 'QuantizedLinear');
+      this.#u8s8 = {
+        from: w,
+        pack: fitsU8S8(codes) ? packU8S8(addon, codes, this.outFeatures, this.inFeatures) : null,
+      };
+    }
+    return this.#u8s8.pack ? { addon, pack: this.#u8s8.pack } : undefined;
   }
 }

@@ -35,11 +35,39 @@ struct GemmI8Kernel {
   GemmI8Micro micro;
 };
 
+// u8 x s8 GEMM (vpmaddubsw): A u8 [m, k] rows read in place (activations shifted by
+// +128), B prepacked once into panels of kU8S8Nr columns: per k-quad, kU8S8Nr x 4 s8 bytes (column
+// j's four k values contiguous), zero-padded in k and n. The int16 pair sums of vpmaddubsw cannot
+// saturate when every |b| <= 64 (255 * 64 * 2 = 32640), the condition the packer's caller checks.
+constexpr int kU8S8Nr = 16;
+
+// Epilogue operands, already offset to the tile's first row / column:
+//   out[i][j] = float(acc[i][j] - comp[j]) * scaleA[i] * scaleB[j] (+ bias[j]), left to right.
+struct U8S8Tile {
+  const int32_t* comp;  // 128 * sum_k b[j][k]: removes the +128 shift of A
+  const float* scaleA;
+  const float* scaleB;
+  const float* bias;  // may be null
+  float* out;
+  int64_t ldo;
+};
+
+// rows: mr row pointers (rows past m repeat a valid row); bp: one packed panel.
+using GemmU8S8Micro = void (*)(int64_t k, const uint8_t* const* rows, const int8_t* bp, const U8S8Tile& t, int m,
+                               int n);
+
+struct GemmU8S8Kernel {
+  int mr;
+  GemmU8S8Micro micro;
+};
+
 GemmF32Kernel GemmF32KernelScalar();
 GemmI8Kernel GemmI8KernelScalar();
+GemmU8S8Kernel GemmU8S8KernelScalar();
 namespace avx2 {
 GemmF32Kernel GemmF32Kernel();
 GemmI8Kernel GemmI8Kernel();
+GemmU8S8Kernel GemmU8S8Kernel();
 }  // namespace avx2
 namespace avx512 {
 GemmF32Kernel GemmF32Kernel();
@@ -48,5 +76,6 @@ GemmI8Kernel GemmI8Kernel();
 
 GemmF32Kernel SelectGemmF32();
 GemmI8Kernel SelectGemmI8();
+GemmU8S8Kernel SelectGemmU8S8();
 
 }  // namespace frugal

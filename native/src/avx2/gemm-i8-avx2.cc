@@ -1,5 +1,10 @@
-// AVX2 int8 microkernel on int16 k-pairs: a 6 x 16 int32 tile in 12 ymm accumulators; per k-pair
+// AVX2 int8 microkernels.
+// On int16 k-pairs (exact for any int8): a 6 x 16 int32 tile in 12 ymm accumulators; per k-pair
 // two B loads (16 columns x 2), six 32-bit A broadcasts, twelve vpmaddwd + vpaddd.
+// u8 x s8 on k-quads: a 4 x 16 tile in 8 accumulators; per k-quad two B loads (16 columns x 4
+// bytes), four 4-byte A broadcasts, eight vpmaddubsw, eight vpmaddwd with ones (int16 pairs to
+// int32) and eight vpaddd; half the operand bytes of the int16 path, and the f32 epilogue runs on
+// the accumulators in registers.
 #include <immintrin.h>
 
 #include <cstring>
@@ -63,8 +68,86 @@ void Micro(int64_t kpairs, const int16_t* ap, const int16_t* bp, int32_t* c, int
 
 #undef FRUGAL_I8_ROW
 
+constexpr int kU8Mr = 4;
+
+inline __m256i BroadcastQuad(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm256_set1_epi32(v);
+}
+
+// Last k % 4 values of a row, zero-filled (the packed B is zero there, so the fill is irrelevant).
+inline __m256i BroadcastTail(const uint8_t* p, int64_t rem) {
+  uint8_t q[4] = {0, 0, 0, 0};
+  std::memcpy(q, p, static_cast<size_t>(rem));
+  return BroadcastQuad(q);
+}
+
+inline void U8S8Step(__m256i a, __m256i b0, __m256i b1, __m256i ones, __m256i& c0, __m256i& c1) {
+  c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b0), ones));
+  c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b1), ones));
+}
+
+inline void U8S8Store(__m256i acc0, __m256i acc1, const U8S8Tile& t, int i, int n) {
+  const __m256 sa = _mm256_set1_ps(t.scaleA[i]);
+  __m256 v[2];
+  const __m256i acc[2] = {acc0, acc1};
+  for (int h = 0; h < 2; h++) {
+    const __m256i comp = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.comp + 8 * h));
+    const __m256 f = _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[h], comp));
+    v[h] = _mm256_mul_ps(_mm256_mul_ps(f, sa), _mm256_loadu_ps(t.scaleB + 8 * h));
+    // The empty asm hides the product from the optimizer: GCC would contract mul + add into one
+    // FMA (C++ defaults to -ffp-contract=fast), and the result would no longer match the reference.
+    __asm__("" : "+x"(v[h]));
+    if (t.bias) v[h] = _mm256_add_ps(v[h], _mm256_loadu_ps(t.bias + 8 * h));
+  }
+  float* out = t.out + i * t.ldo;
+  if (n == kU8S8Nr) {
+    _mm256_storeu_ps(out, v[0]);
+    _mm256_storeu_ps(out + 8, v[1]);
+    return;
+  }
+  alignas(32) float tmp[kU8S8Nr];
+  _mm256_store_ps(tmp, v[0]);
+  _mm256_store_ps(tmp + 8, v[1]);
+  for (int j = 0; j < n; j++) out[j] = tmp[j];
+}
+
+// comp, scaleB and bias are padded to whole panels by the caller, so the epilogue loads 16 lanes.
+void MicroU8S8(int64_t k, const uint8_t* const* rows, const int8_t* bp, const U8S8Tile& t, int m, int n) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
+  __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  const uint8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
+  const int64_t quads = k / 4, rem = k % 4;
+  for (int64_t q = 0; q < quads; q++) {
+    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp));
+    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 32));
+    U8S8Step(BroadcastQuad(r0 + 4 * q), b0, b1, ones, c00, c01);
+    U8S8Step(BroadcastQuad(r1 + 4 * q), b0, b1, ones, c10, c11);
+    U8S8Step(BroadcastQuad(r2 + 4 * q), b0, b1, ones, c20, c21);
+    U8S8Step(BroadcastQuad(r3 + 4 * q), b0, b1, ones, c30, c31);
+    bp += 4 * kU8S8Nr;
+  }
+  if (rem) {
+    const int64_t p = 4 * quads;
+    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp));
+    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 32));
+    U8S8Step(BroadcastTail(r0 + p, rem), b0, b1, ones, c00, c01);
+    U8S8Step(BroadcastTail(r1 + p, rem), b0, b1, ones, c10, c11);
+    U8S8Step(BroadcastTail(r2 + p, rem), b0, b1, ones, c20, c21);
+    U8S8Step(BroadcastTail(r3 + p, rem), b0, b1, ones, c30, c31);
+  }
+  U8S8Store(c00, c01, t, 0, n);
+  if (m > 1) U8S8Store(c10, c11, t, 1, n);
+  if (m > 2) U8S8Store(c20, c21, t, 2, n);
+  if (m > 3) U8S8Store(c30, c31, t, 3, n);
+}
+
 }  // namespace
 
 frugal::GemmI8Kernel GemmI8Kernel() { return {kMr, kNr, 144, 512, 3072, Micro}; }
+
+frugal::GemmU8S8Kernel GemmU8S8Kernel() { return {kU8Mr, MicroU8S8}; }
 
 }  // namespace frugal::avx2

@@ -147,6 +147,49 @@ export interface NativeAddon {
     bias: Float32Array | null,
     groupSize: number,
   ): void;
+  /** Bytes of a u8 x s8 packed weight [n, k]: n padded to 16, k to 4. */
+  gemmU8S8PackedSize(n: number, k: number): number;
+  /**
+   * Packs int8 weight codes w [n, k] (all |w| <= 64: 7-bit, so vpmaddubsw cannot saturate) once
+   * into the u8 x s8 kernel's panels; comp [n padded to 16] gets 128 · sum_k w[j, k].
+   */
+  packWeightsU8S8(
+    n: number,
+    k: number,
+    w: Int8Array,
+    wOffset: number,
+    packed: Int8Array,
+    comp: Int32Array,
+  ): void;
+  /**
+   * out f32 [m, n] = float(sum_k (a[i, k] - 128) · w[j, k]) · scaleA[i] · scaleB[j] (+ bias[j]),
+   * a u8 [m, k] (int8 codes + 128, from quantizeRowsU8), w prepacked by packWeightsU8S8.
+   */
+  gemmU8S8(
+    m: number,
+    n: number,
+    k: number,
+    a: Uint8Array,
+    aOffset: number,
+    packed: Int8Array,
+    comp: Int32Array,
+    out: Float32Array,
+    outOffset: number,
+    scaleA: Float32Array,
+    scaleB: Float32Array,
+    bias: Float32Array | null,
+  ): void;
+  /** quantizeRowsI8 with every code shifted by +128 (the A operand of gemmU8S8). */
+  quantizeRowsU8(
+    rows: number,
+    cols: number,
+    x: Float32Array,
+    xOffset: number,
+    out: Uint8Array,
+    outOffset: number,
+    scales: Float32Array,
+    scalesOffset: number,
+  ): void;
   /**
    * Packed N:M-sparse GEMM (NxMiFormer): out [rows, outFeatures] = scale[o] · Σ_j code[o, j] ·
    * x[t, (j / n)·m + index[o, j]] + bias[o]; k·n/m codes per output row (bits 8: int8; bits 4:

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as A from '../../src/autograd/index.js';
+import { loadNative } from '../../src/backend/native/binding.js';
+import { quantizeRowsReference, quantizeTokensU8 } from '../../src/compress/activation-quant.js';
+import { cosineSimilarity } from '../../src/compress/index.js';
+import { quantAddon } from '../../src/compress/native.js';
+import { quantizeModel } from '../../src/compress/quantize-model.js';
+import { QuantizedLinear } from '../../src/compress/quantized-linear.js';
+import { i8Data } from '../../src/compress/tensor-data.js';
+import {
+  fitsU8S8,
+  packU8S8,
+  quantizeWeight7Bit,
+  u8s8Linear,
+  u8s8LinearReference,
+} from '../../src/compress/u8s8-linear.js';
+import { weightCodes } from '../../src/compress/weight-quant.js';
+import { isFrugalError } from '../../src/core/errors.js';
+import { Rng } from '../../src/core/rng.js';
+import * as nn from '../../src/nn/index.js';
+import * as F from '../../src/ops/index.js';
+import { TinyEncoder, tokenIds } from './tiny-model.js';
+
+const addon = quantAddon();
+const skip = addon ? false : 'needs the native addon';
+
+function problem(m: number, n: number, k: number, seed: number, bias: boolean) {
+  const rng = new Rng(seed);
+  return {
+    m,
+    n,
+    k,
+    a: Uint8Array.from({ length: m * k }, () => rng.int(256)),
+    scaleA: Float32Array.from({ length: m }, () => rng.uniform() * 0.02),
+    // The extremes -64 and 64 are where vpmaddubsw would saturate first.
+    w: Int8Array.from({ length: n * k }, (_, i) => (i % 7 === 0 ? (i % 2 ? 64 : -64) : rng.int(129) - 64)),
+    scaleW: Float32Array.from({ length: n }, () => rng.uniform() * 0.01),
+    bias: bias ? Float32Array.from({ length: n }, () => rng.uniform() - 0.5) : undefined,
+  };
+}
+
+describe('u8 x s8 INT8 GEMM', () => {
+  // Edge shapes: partial row tiles (m % 4), partial column panels (n % 16), a k tail (k % 4).
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [7, 37, 45],
+    [16, 32, 64],
+    [33, 70, 258],
+    [130, 48, 1024],
+  ];
+  for (const isa of ['avx512', 'scalar'] as const) {
+    for (const [m, n, k] of shapes) {
+      it(`${isa} dispatch, ${m}x${n}x${k}: bit-identical to the TypeScript reference`, { skip }, () => {
+        const native = loadNative();
+        assert.ok(native.available && addon);
+        native.addon.setIsaMax(isa);
+        try {
+          const p = problem(m, n, k, m * 1000 + n + k, (m + n) % 2 === 0);
+          const got = u8s8Linear(addon, packU8S8(addon, p.w, n, k), p.a, p.scaleA, p.scaleW, p.bias);
+          assert.deepEqual(got, u8s8LinearReference(p));
+        } finally {
+          native.addon.setIsaMax('avx512');
+        }
+      });
+    }
+  }
+
+  it('refuses weight codes outside [-64, 64] (they could saturate int16)', { skip }, () => {
+    assert.ok(addon);
+    const w = Int8Array.from([1, 2, 65, 4]);
+    assert.equal(fitsU8S8(w), false);
+    assert.throws(() => packU8S8(addon, w, 1, 4), /outside \[-64, 64\]/);
+  });
+
+  it('quantizeRowsU8 is quantizeRowsI8 + 128', { skip }, () => {
+    assert.ok(addon);
+    const rng = new Rng(3);
+    const x = Float32Array.from({ length: 5 * 67 }, () => rng.uniform() * 4 - 2);
+    const ref = quantizeRowsReference(x, 5, 67);
+    const t = F.tensor(x, { shape: [5, 67] });
+    const got = quantizeTokensU8(t, 67, addon);
+    assert.deepEqual(got.scales, ref.scales);
+    assert.deepEqual(
+      got.codes,
+      Uint8Array.from(ref.codes, (c) => c + 128),
+    );
+    assert.equal(quantizeTokensU8(t, 67, addon), got, 'the same tensor is quantized once');
+    const t2 = F.tensor(x, { shape: [5, 67] });
+    assert.notEqual(quantizeTokensU8(t2, 67, addon), got, 'another tensor is quantized again');
+    t.dispose();
+    t2.dispose();
+  });
+});
+
+describe('7-bit QuantizedLinear', () => {
+  it('quantizes per row to [-63, 63]', () => {
+    const rng = new Rng(5);
+    const w = F.tensor(
+      Float32Array.from({ length: 6 * 40 }, () => rng.uniform() * 2 - 1),
+      { shape: [6, 40] },
+    );
+    const q = quantizeWeight7Bit(w);
+    const codes = weightCodes(q);
+    assert.ok(codes.every((c) => Math.abs(c) <= 63));
+    assert.ok(codes.some((c) => Math.abs(c) === 63));
+    w.dispose();
+    q.codes.dispose();
+    q.scales.dispose();
+  });
+
+  it('runs the u8 x s8 kernel and matches the exact int16 kernel on the same codes', { skip }, () => {
+    const rng = new Rng(11);
+    const lin = new nn.Linear(96, 50, { rng });
+    lin.eval();
+    const q7 = QuantizedLinear.fromLinear(lin, { bits: 8, sevenBit: true });
+    const x = F.tensor(
+      Float32Array.from({ length: 3 * 9 * 96 }, () => rng.uniform() * 2 - 1),
+      { shape: [3, 9, 96] },
+    );
+    const fast = q7.forward(A.constant(x));
+    assert.deepEqual(fast.shape, [3, 9, 50]);
+    // The reference backend runs the int16-pair GEMM on the same codes: equal up to f32 rounding.
+    F.useBackend('reference');
+    try {
+      const slow = q7.forward(A.constant(x));
+      const a = fast.value.toFloat32Array();
+      const b = slow.value.toFloat32Array();
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-5 * (1 + Math.abs(b[i]!)));
+      slow.value.dispose();
+    } finally {
+      F.useBackend('native');
+    }
+    fast.value.dispose();
+    x.dispose();
+    q7.dispose();
+    lin.dispose();
+  });
+
+  it('rejects sevenBit with groups', () => {
+    const lin = new nn.Linear(64, 8, { rng: new Rng(1) });
+    assert.throws(
+      () => QuantizedLinear.fromLinear(lin, { bits: 8, groupSize: 32, sevenBit: true }),
+      (e) => isFrugalError(e) && e.code === 'E_CONFIG',
+    );
+    lin.dispose();
+  });
+
+  it('quantizeModel weights.sevenBit: every INT8 layer holds 7-bit codes, logits stay close', () => {
+    const ids = F.tensor(tokenIds(4, 16, 50, 2), { shape: [4, 16], dtype: 'i32' });
+    const model = new TinyEncoder(50, 64, 2, 1).eval();
+    const logits = () => A.noGrad(() => model.forward(ids).value.toFloat32Array());
+    const want = logits();
+    const report = quantizeModel(model, { scheme: 'w8a8', weights: { sevenBit: true } });
+    assert.equal(report.layers.length, 2 * 6);
+    for (const [name, p] of model.namedParameters()) {
+      if (p.value.dtype === 'i8') assert.ok(fitsU8S8(i8Data(p.value, name)), name);
+    }
+    const got = logits();
+    assert.ok(cosineSimilarity(got, want) > 0.99, `cosine ${cosineSimilarity(got, want)}`);
+    model.dispose();
+    ids.dispose();
+  });
+});
