@@ -99,7 +99,7 @@ function recordInputs(
 }
 
 /** Activations as the quantized layer sees them: token-wise INT8, dequantized. */
-export function fakeQuantRows(x: Tensor): Tensor {
+function fakeQuantRows(x: Tensor): Tensor {
   const [rows, cols] = x.shape as [number, number];
   const { codes, scales } = quantizeRowsReference(f32Data(x), rows, cols);
   const out = new Float32Array(codes.length);

@@ -17,7 +17,7 @@ import { f32Data, i8Data, u8Data } from './tensor-data.js';
 
 export type WeightBits = 8 | 4 | 2 | 1;
 
-const TERNARY_THRESHOLD = 0.7;
+export const TERNARY_THRESHOLD = 0.7;
 
 export interface WeightQuantOptions {
   bits: WeightBits;

@@ -11,24 +11,80 @@ import { FrugalError } from '../core/errors.js';
 import { Embedding } from '../nn/embedding.js';
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
-import { cast, sub } from '../ops/elementwise.js';
+import { cast, mul, sub } from '../ops/elementwise.js';
 import { contiguous, reshape } from '../ops/shape-ops.js';
+import { tensor } from '../tensor/creation.js';
 import { tidy } from '../tensor/scope.js';
+import { quantizeTokens } from './activation-quant.js';
 import { findLayers } from './layers.js';
-import { fakeQuantRows, steWeight } from './lkd.js';
+import { steWeight } from './lkd.js';
 import type { LayerPlan } from './quantize-model.js';
 import { QuantizedLinear } from './quantized-linear.js';
-import { quantizeWeight, resolveGroupSize, type WeightBits } from './weight-quant.js';
+import { f32Data } from './tensor-data.js';
+import { quantizeWeight, resolveGroupSize, TERNARY_THRESHOLD, type WeightBits } from './weight-quant.js';
 import { type EmbeddingLayout, QuantizedEmbedding } from './xtc-embedding.js';
 
-/** x + stopgrad(q8(x) - x): token-wise INT8 in the forward pass, identity in the backward pass. */
+// q, k and v read the same input: it is fake-quantized once per forward pass.
+const quantizedInputs = new WeakMap<Variable, Variable>();
+
+/**
+ * x + stopgrad(q8(x) - x): token-wise INT8 in the forward pass (the native quantizer QuantizedLinear
+ * runs at inference), identity in the backward pass.
+ */
 export function fakeQuantTokens(x: Variable): Variable {
+  const seen = quantizedInputs.get(x);
+  if (seen && !seen.value.isDisposed) return seen;
   const k = x.shape[x.shape.length - 1]!;
   const delta = tidy(() => {
     const rows = contiguous(reshape(x.value, [-1, k]));
-    return reshape(sub(fakeQuantRows(rows), rows), x.shape);
+    const { codes, scales } = quantizeTokens(rows);
+    const fq = mul(cast(codes, 'f32'), reshape(scales, [-1, 1]));
+    return reshape(sub(fq, rows), x.shape);
   });
-  return A.add(x, A.constant(delta));
+  const out = A.add(x, A.constant(delta));
+  quantizedInputs.set(x, out);
+  return out;
+}
+
+/**
+ * XTC ternary (bits 2) or binary (bits 1) rounding minus the values, one scale per `group`
+ * consecutive values: the same codes and scales as quantizeValues, fused into one pass per group.
+ */
+export function lowBitDelta(v: Float32Array, group: number, bits: 2 | 1): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let s = 0; s < v.length; s += group) {
+    const e = s + group;
+    let sumAbs = 0;
+    for (let i = s; i < e; i++) sumAbs += Math.abs(v[i]!);
+    if (bits === 1) {
+      const a = Math.fround(sumAbs / group);
+      for (let i = s; i < e; i++) out[i] = (v[i]! >= 0 ? a : -a) - v[i]!;
+      continue;
+    }
+    const threshold = (TERNARY_THRESHOLD * sumAbs) / group;
+    let kept = 0;
+    let keptAbs = 0;
+    for (let i = s; i < e; i++) {
+      const a = Math.abs(v[i]!);
+      if (a > threshold) {
+        kept++;
+        keptAbs += a;
+      }
+    }
+    const scale = kept === 0 ? 0 : Math.fround(keptAbs / kept);
+    for (let i = s; i < e; i++) {
+      const x = v[i]!;
+      out[i] = (Math.abs(x) > threshold ? (x > 0 ? scale : -scale) : 0) - x;
+    }
+  }
+  return out;
+}
+
+/** w + stopgrad(deq(q(w)) - w) along the last axis in groups of `group`. */
+function steLowBit(w: Variable, bits: WeightBits, group: number): Variable {
+  if (bits !== 2 && bits !== 1) return steWeight(w, bits, group);
+  const delta = lowBitDelta(f32Data(w.value), group, bits);
+  return A.add(w, A.constant(tensor(delta, { shape: [...w.shape] })));
 }
 
 export class QatLinear extends Module {
@@ -78,8 +134,11 @@ export class QatEmbedding extends Module {
     this.weight = this.addParam('weight', cast(table.weight.value, 'f32'));
   }
 
+  /** One scale per row: rounding the gathered rows equals gathering the rounded table, at a fraction of the cost. */
   forward(ids: Parameters<Embedding['forward']>[0]): Variable {
-    return A.embedding(steWeight(this.weight, this.bits, this.dim), ids);
+    if (this.bits !== 2 && this.bits !== 1)
+      return A.embedding(steWeight(this.weight, this.bits, this.dim), ids);
+    return steLowBit(A.embedding(this.weight, ids), this.bits, this.dim);
   }
 
   toQuantized(where: string): QuantizedEmbedding {
