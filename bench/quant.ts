@@ -1,6 +1,7 @@
 /**
  * Quantized inference speed: BERT encoder forward latency (batch 8 x 128 tokens by default) in
- * f32, W8A8 (INT8 weights and token-wise INT8 activations), W4A8 (ZeroQuant's mixed W4/8-A8:
+ * f32, W8A8 (INT8 weights and token-wise INT8 activations; `-7bit`: weight codes in [-63, 63],
+ * which run the AVX2 u8 x s8 kernel, the full-range codes the exact int16-pair one), W4A8 (ZeroQuant's mixed W4/8-A8:
  * INT8 attention, packed INT4 feed-forward) and XTC ternary (2-bit packed weights, INT8
  * activations), all built from the same seeded weights in one process; plus the quantized Linear
  * weights' size and the encoder output's cosine to f32 (random weights: ternary without the
@@ -61,6 +62,7 @@ export default async function quant(ctx: BenchContext): Promise<void> {
   const impls: [string, QuantizeModelOptions | undefined][] = [
     ['frugal-fp32', undefined],
     ['frugal-w8a8', { scheme: 'w8a8' }],
+    ['frugal-w8a8-7bit', { scheme: 'w8a8', weights: { sevenBit: true } }],
     ['frugal-w4a8', { scheme: 'w4a8-mixed' }],
     ['frugal-ternary', { weights: { bits: 2 } }],
   ];
