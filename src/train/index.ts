@@ -12,23 +12,28 @@ export {
   loadOptimizerState,
   readTrainerState,
   saveCheckpoint,
+  saveWeights,
   type TrainerState,
 } from './checkpoint.js';
 export { DataOrder, mixSeed } from './data-order.js';
 export { reseedDropout } from './dropout-seeds.js';
 export { generateFromCheckpoint } from './generate.js';
+export { StepHorizon } from './horizon.js';
 export { writeLossPlot } from './loss-plot.js';
 export { type BinaryMetrics, binaryMetrics } from './metrics.js';
 export {
+  checkpointDataOptions,
   evaluateCheckpoint,
   LOSS_PLOT_FILE,
   loadCheckpointModel,
   RESULT_FILE,
   runTraining,
+  STOP_SIGNALS,
   type TaskName,
   type TrainRunOptions,
 } from './run.js';
 export {
+  betterClassifier,
   CLASSIFY_SPECIAL_TOKENS,
   type ClassifyData,
   type ClassifyDataOptions,
@@ -38,7 +43,9 @@ export {
   prepareClassifyData,
 } from './tasks/classify.js';
 export { EOS_TOKEN, evaluateLm, type LmData, type LmDataOptions, lmTask, prepareLmData } from './tasks/lm.js';
+export { MESSAGE_VIEWS, type MessageView, messageView } from './tasks/message-view.js';
 export {
+  BEST_DIR,
   type EvalRecord,
   METRICS_FILE,
   type TrainBatch,

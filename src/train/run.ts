@@ -216,16 +216,15 @@ export async function loadCheckpointModel(dir: string) {
     for (const t of Object.values(weights)) t.dispose();
   }
   model.eval();
-  return { model, tokenizer, run, state };
+  return { model, tokenizer, run, state, dataOptions: checkpointDataOptions(run, tokenizer) };
 }
 
-/** `frugal eval`: scores a checkpoint on its run's validation or test split. */
-export async function evaluateCheckpoint(
-  dir: string,
-  split: 'validation' | 'test',
-): Promise<Record<string, unknown>> {
-  const { model, tokenizer, run, state } = await loadCheckpointModel(dir);
-  const dataOpts = {
+/**
+ * The data options that rebuild a checkpoint's splits exactly as it was trained on (same split,
+ * tokenizer, window and message view): pass them to prepareClassifyData / prepareLmData.
+ */
+export function checkpointDataOptions(run: RunRecord, tokenizer: BpeTokenizer) {
+  return {
     seqLen: run.seqLen,
     vocabSize: run.vocabSize,
     splitSeed: run.splitSeed,
@@ -233,6 +232,14 @@ export async function evaluateCheckpoint(
     ...(run.limit === undefined ? {} : { limit: run.limit }),
     ...(run.input === undefined ? {} : { view: run.input }),
   };
+}
+
+/** `frugal eval`: scores a checkpoint on its run's validation or test split. */
+export async function evaluateCheckpoint(
+  dir: string,
+  split: 'validation' | 'test',
+): Promise<Record<string, unknown>> {
+  const { model, run, state, dataOptions: dataOpts } = await loadCheckpointModel(dir);
   const head = { checkpoint: dir, task: run.task, step: state.step, split };
   if (run.task === 'classify') {
     if (!(model instanceof BertForSequenceClassification)) throw wrongArch(run.model, 'classify', 'bert');
