@@ -56,6 +56,18 @@ export class GraphBuilder {
     return n;
   }
 
+  /** An int8 initializer from raw values (INT8 weight codes for MatMulInteger). */
+  i8(name: string, values: Int8Array, dims: readonly number[]): string {
+    const n = this.#fresh(name);
+    this.initializers.push({
+      name: n,
+      dims: [...dims],
+      dataType: ONNX_DTYPE.int8,
+      rawData: bytesOf(values.slice()),
+    });
+    return n;
+  }
+
   /** An f32 initializer from a tensor's values (any layout), optionally transposed (2-D only). */
   weight(name: string, t: Tensor, opts: { transpose?: boolean } = {}): string {
     if (t.dtype !== 'f32') {

@@ -1,9 +1,26 @@
 /** ONNX subgraphs for the nn building blocks both exported architectures use. */
+
+import { FrugalError } from '../../core/errors.js';
 import type { Linear } from '../../nn/index.js';
 import { type GraphBuilder, int } from './graph.js';
+import { int8Linear, isInt8Linear, isQuantizedLinear } from './int8.js';
 
-/** y = x · Wᵀ (+ b); the weight is stored pre-transposed so the node is a plain MatMul. */
+/**
+ * y = x · Wᵀ (+ b); the weight is stored pre-transposed so the node is a plain MatMul. A layer
+ * quantized to INT8 in its place (src/compress QuantizedLinear) becomes the MatMulInteger subgraph.
+ */
 export function linear(g: GraphBuilder, x: string, layer: Linear, name: string): string {
+  if (isInt8Linear(layer)) return int8Linear(g, x, layer, name);
+  if (isQuantizedLinear(layer)) {
+    throw new FrugalError(
+      'E_ARG',
+      `${name}: only INT8 quantized layers export to ONNX (INT4 / ternary / binary do not)`,
+      {
+        op: 'exportOnnx',
+        field: name,
+      },
+    );
+  }
   const y = g.node(
     'MatMul',
     [x, g.weight(`${name}.weight`, layer.weight.value, { transpose: true })],
