@@ -8,6 +8,7 @@ import { parseZeroQuantConfig, type ZeroQuantConfig } from '../../compress/confi
 import { fromDeepSpeed } from '../../compress/deepspeed-config.js';
 import { parseNxmConfig } from '../../compress/nxm-config.js';
 import { type NxmReport, runNxm } from '../../compress/nxm-run.js';
+import { findCompressedDirs, readCompressRow, reportTable, writeReportPlot } from '../../compress/report.js';
 import { parseXtcConfig } from '../../compress/xtc-config.js';
 import { runXtc, type XtcReport } from '../../compress/xtc-run.js';
 import { runZeroQuant, type ZeroQuantReport } from '../../compress/zeroquant-run.js';
@@ -197,8 +198,14 @@ function layerList(v: string): number[] {
   return xs;
 }
 
+async function report(dirs: string[], o: { plot?: string; json?: boolean }): Promise<void> {
+  const rows = await Promise.all(findCompressedDirs(dirs).map(readCompressRow));
+  if (o.plot) await writeReportPlot(o.plot, rows);
+  console.log(o.json ? JSON.stringify(rows, null, 2) : reportTable(rows));
+}
+
 export function register(program: Command): void {
-  program
+  const compress = program
     .command('compress')
     .description(
       'Compress a trained checkpoint (ZeroQuant W8A8 / W4-8A8 with optional LKD, XTC ternary/binary with layer reduction and distillation, or NxMiFormer N:M sparsity + INT8/INT4 with ADMM) and report size, quality and speed',
@@ -208,8 +215,9 @@ export function register(program: Command): void {
         .choices(Object.keys(METHODS))
         .default('zeroquant'),
     )
-    .requiredOption('--checkpoint <dir>', 'the --out directory of `frugal train`')
-    .requiredOption('--out <dir>', 'where the compressed checkpoint and compress.json are written')
+    // Checked in the action rather than by commander, which would demand them of `compress report` too.
+    .option('--checkpoint <dir>', 'the --out directory of `frugal train` (required)')
+    .option('--out <dir>', 'where the compressed checkpoint and compress.json are written (required)')
     .option(
       '--config <json>',
       'a JSON file, or inline JSON starting with "{" (the method\'s keys: see below)',
@@ -281,7 +289,34 @@ Examples:
   $ frugal compress --method nxm --checkpoint runs/spam --out runs/spam-ds --deepspeed ds_config.json`,
     )
     .action(async (o: CompressOpts) => {
+      for (const field of ['checkpoint', 'out'] as const) {
+        if (o[field] === undefined)
+          throw new FrugalError('E_ARG', `--${field} <dir> is required`, {
+            op: 'frugal compress',
+            field,
+            hint: 'frugal compress --method xtc --checkpoint runs/spam --out runs/spam-xtc (see --help)',
+          });
+      }
       const { report, table } = await METHODS[o.method](o);
       console.log(o.json ? JSON.stringify(report, null, 2) : table);
     });
+  compress
+    .command('report')
+    .description(
+      'Tabulate compressed checkpoints (any method) against their f32 sources; plot quality against size',
+    )
+    .argument('<dirs...>', '`frugal compress` output directories, or folders holding them')
+    .option(
+      '--plot <svg>',
+      'write a labelled scatter of test accuracy (or perplexity) against checkpoint size',
+    )
+    .option('--json', 'print the rows as JSON instead of a table')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ frugal compress report runs/spam-w8a8 runs/spam-xtc
+  $ frugal compress report runs/compressed --plot accuracy-vs-size.svg   # every run under the folder`,
+    )
+    .action(report);
 }
