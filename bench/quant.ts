@@ -7,18 +7,47 @@
  * weights' size and the encoder output's cosine to f32 (random weights: ternary without the
  * distillation XTC relies on is far from f32, which is expected).
  * `--quick`: bert-mini. `--config=<name>`, `--batch=<n>`, `--seq=<n>` override the case.
- * onnxruntime-node INT8 is not run: the ONNX exporter (src/models/onnx) writes f32 graphs only, with no
- * DynamicQuantizeLinear / MatMulInteger export of quantized layers yet (see notes/compress.md).
+ * onnxruntime-int8: the W8A8 model (full-range codes) exported to ONNX (DynamicQuantizeLinear +
+ * MatMulInteger, src/models/onnx/int8.ts) and run by onnxruntime-node with all graph
+ * optimizations, as many intra-op threads as Frugal uses, timed in the same round robin. Its graph
+ * also runs the pooler and classifier (two tiny [batch, hidden] MatMuls) after the encoder.
  */
 import { performance } from 'node:perf_hooks';
 import { noGrad } from '../src/autograd/index.js';
+import { getNumThreads } from '../src/backend/threads.js';
 import { cosineSimilarity, type QuantizeModelOptions, quantizeModel } from '../src/compress/index.js';
 import { Rng } from '../src/core/rng.js';
 import { BertForSequenceClassification, createModel, resolveConfig } from '../src/models/index.js';
+import { encodeOnnx } from '../src/models/onnx/index.js';
 import { tensor, tidy } from '../src/ops/index.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import type { BenchContext } from './harness.js';
 import { median } from './harness.js';
+import { loadOrt } from './peers/onnxruntime.js';
+
+type Ort = Awaited<ReturnType<typeof loadOrt>>;
+
+async function ortInt8(
+  ort: Ort,
+  model: BertForSequenceClassification,
+  ids: Int32Array,
+  batch: number,
+  seq: number,
+): Promise<() => Promise<void>> {
+  const session = await ort.InferenceSession.create(encodeOnnx(model), {
+    intraOpNumThreads: getNumThreads(),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const feeds = {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [batch, seq]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * seq).fill(1n), [batch, seq]),
+  };
+  return async () => {
+    await session.run(feeds);
+  };
+}
 
 function flag(args: readonly string[], name: string, fallback: string): string {
   const hit = args.find((a) => a.startsWith(`--${name}=`));
@@ -50,12 +79,8 @@ export default async function quant(ctx: BenchContext): Promise<void> {
   const label = `${name} b${batch} s${seq}`;
   const cfg = resolveConfig(name);
   const rng = new Rng(7);
-  const ids: Tensor = tensor(
-    Int32Array.from({ length: batch * seq }, () => rng.int(cfg.vocabSize)),
-    {
-      shape: [batch, seq],
-    },
-  );
+  const idValues = Int32Array.from({ length: batch * seq }, () => rng.int(cfg.vocabSize));
+  const ids: Tensor = tensor(idValues, { shape: [batch, seq] });
   ctx.note(
     `encoder forward ${label}, median of ${ctx.reps} round-robin samples; threads: FRUGAL_THREADS or all cores`,
   );
@@ -70,14 +95,30 @@ export default async function quant(ctx: BenchContext): Promise<void> {
   const forward = (m: BertForSequenceClassification) =>
     noGrad(() => tidy(() => m.encode(ids).value.toFloat32Array()));
   const outputs = built.map((b) => forward(b.model));
+  const w8a8 = built.find((b) => b.impl === 'frugal-w8a8')!;
+  let ort: Ort | string;
+  try {
+    ort = await loadOrt();
+  } catch (e) {
+    ort = (e as Error).message.split('\n')[0]!;
+  }
+  const ortRun = typeof ort === 'string' ? undefined : await ortInt8(ort, w8a8.model, idValues, batch, seq);
+  if (typeof ort === 'string') ctx.note(`onnxruntime-node skipped: ${ort}`);
   // Round-robin samples: on a shared machine, load that comes and goes hits every impl alike.
   const samples = built.map((): number[] => []);
+  const ortSamples: number[] = [];
   for (let r = 0; r < ctx.reps; r++) {
     built.forEach((b, i) => {
       const t0 = performance.now();
       forward(b.model);
       samples[i]!.push(performance.now() - t0);
     });
+    if (ortRun) {
+      if (r === 0) await ortRun();
+      const t0 = performance.now();
+      await ortRun();
+      ortSamples.push(performance.now() - t0);
+    }
   }
   const fp32 = median(samples[0]!);
   built.forEach((b, i) => {
@@ -100,6 +141,27 @@ export default async function quant(ctx: BenchContext): Promise<void> {
     if (i > 0)
       ctx.emit({ case: label, impl: b.impl, metric: 'latency_vs_fp32', value: ms / fp32, unit: 'x' });
   });
+  if (ortSamples.length > 0) {
+    const ortMs = median(ortSamples);
+    ctx.emit({ case: label, impl: 'onnxruntime-int8', metric: 'latency_ms', value: ortMs, unit: 'ms' });
+    ctx.emit({
+      case: label,
+      impl: 'onnxruntime-int8',
+      metric: 'latency_vs_fp32',
+      value: ortMs / fp32,
+      unit: 'x',
+    });
+    built.forEach((b, i) => {
+      if (!b.impl.startsWith('frugal-w8a8')) return;
+      ctx.emit({
+        case: label,
+        impl: `${b.impl}/onnxruntime-int8`,
+        metric: 'latency_ratio',
+        value: median(samples[i]!) / ortMs,
+        unit: 'x',
+      });
+    });
+  }
   for (const b of built) b.model.dispose();
   ids.dispose();
 }
