@@ -13,7 +13,13 @@ import type { BertConfig, LlamaConfig } from '../../src/models/config.js';
 import { LlamaForCausalLM } from '../../src/models/llama.js';
 import { readFvecs } from '../../src/search/fvecs.js';
 import { CHECKPOINT_FILES, saveCheckpoint } from '../../src/train/checkpoint.js';
-import { embedTexts, embedWithBert, embedWithLlama, pythonFunctions } from '../../src/train/embed.js';
+import {
+  emailSubjectAndBody,
+  embedTexts,
+  embedWithBert,
+  embedWithLlama,
+  pythonFunctions,
+} from '../../src/train/embed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'frugal-embed-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -110,6 +116,13 @@ test('pythonFunctions extracts def blocks (nested and async too), once each, up 
     '    async def b(self):\n        await self.c()',
   ]);
   assert.equal(pythonFunctions([{ path: 'm.py', text: src }], 2).length, 2);
+});
+
+test('emailSubjectAndBody keeps the Subject line and the body, drops the other headers', () => {
+  const raw = 'From x  Mon\r\nReceived: by y\r\nSUBJECT:  Cheap   pills \r\nTo: z\r\n\r\nBuy now.\r\nReally.';
+  assert.equal(emailSubjectAndBody(raw), 'Cheap   pills\n\nBuy now.\r\nReally.');
+  assert.equal(emailSubjectAndBody('Received: a\n\nbody only'), 'body only');
+  assert.equal(emailSubjectAndBody('no blank line at all'), '');
 });
 
 test('embedTexts loads a checkpoint of either kind; frugal index embed writes .fvecs', async () => {
