@@ -318,5 +318,8 @@ Examples:
   $ frugal compress report runs/spam-w8a8 runs/spam-xtc
   $ frugal compress report runs/compressed --plot accuracy-vs-size.svg   # every run under the folder`,
     )
-    .action(report);
+    // compress's own --json is parsed wherever it appears, so read the options of both levels.
+    .action((dirs: string[], _o: unknown, cmd: Command) =>
+      report(dirs, cmd.optsWithGlobals<{ plot?: string; json?: boolean }>()),
+    );
 }
