@@ -10,14 +10,17 @@
 // The u8 x s8 path (frugal/gemm-kernels.h) for weights whose codes all satisfy |w| <= 64 (7-bit):
 //   gemmU8S8PackedSize(n, k) -> bytes of the packed weight (n and k padded to 16 and 4)
 //   packWeightsU8S8(n, k, w, wOff, packed, comp): once per layer; comp Int32Array [n padded to 16]
-//   gemmU8S8(m, n, k, a, aOff, packed, comp, out, outOff, scaleA, scaleB, bias|null)
+//   gemmU8S8(m, n, k, a, aOff, packed, comp, out, outOff, scaleA, scaleB, bias|null, activation)
 //     a Uint8Array [m, k] = int8 activation codes + 128; out f32 [m, n] =
-//     float(sum_k (a - 128) * w) * scaleA[i] * scaleB[j] (+ bias[j]), one weight scale per row.
+//     act(float(sum_k (a - 128) * w) * scaleA[i] * scaleB[j] (+ bias[j])), one weight scale per
+//     row; activation "none" | "gelu_erf" | "gelu_tanh" | "relu" | "silu" runs on each tile while
+//     it is in L1 (the elementwise kernels' functions).
 #include <algorithm>
 #include <string>
 
 #include "frugal/aligned-buffer.h"
 #include "frugal/cpu.h"
+#include "frugal/elementwise-kernels.h"
 #include "frugal/gemm-kernels.h"
 #include "frugal/napi-args.h"
 #include "frugal/registry.h"
@@ -224,6 +227,7 @@ struct U8S8Problem {
   const float* scaleA;
   const float* scaleB;
   const float* bias;
+  int activation;  // a UnaryOpCode, or -1
 };
 
 // Column panels [p0, p1) of 16, all rows. Column blocks keep ~128 KiB of packed weights hot in L2
@@ -233,6 +237,7 @@ void U8S8Region(const GemmU8S8Kernel& kr, const U8S8Problem& p, int64_t i0, int6
   const int64_t blockPanels = std::max<int64_t>(1, (128 << 10) / std::max<int64_t>(panelBytes, 1));
   alignas(32) float sb[kU8S8Nr], bias[kU8S8Nr];
   const uint8_t* rows[kU8S8MaxMr];
+  const ElementwiseTable ew = SelectElementwise();
   for (int64_t pb = p0; pb < p1; pb += blockPanels) {
     const int64_t pe = std::min(p1, pb + blockPanels);
     for (int64_t i = i0; i < i1; i += kr.mr) {
@@ -253,6 +258,8 @@ void U8S8Region(const GemmU8S8Kernel& kr, const U8S8Problem& p, int64_t i0, int6
           t.bias = p.bias ? bias : nullptr;
         }
         kr.micro(p.k, rows, p.packed + panel * panelBytes, t, m, n);
+        if (p.activation >= 0)
+          for (int r = 0; r < m; r++) ew.unary(p.activation, t.out + r * p.n, t.out + r * p.n, n);
       }
     }
   }
@@ -271,6 +278,9 @@ void GemmU8S8(const U8S8Problem& p) {
     if (i0 < i1 && q0 < q1) U8S8Region(kr, p, i0, i1, q0, q1);
   });
 }
+
+const char* const kActivationNames[] = {"none", "gelu_erf", "gelu_tanh", "relu", "silu"};
+const int kActivationCodes[] = {-1, kGeluErf, kGeluTanh, kRelu, kSilu};
 
 Napi::Value GemmU8S8PackedSizeJs(const Napi::CallbackInfo& info) {
   Args args(info, "gemmU8S8PackedSize");
@@ -337,6 +347,12 @@ Napi::Value GemmU8S8Js(const Napi::CallbackInfo& info) {
   p.scaleB = OptionalF32(args, 10, "scaleB", p.n);
   p.bias = OptionalF32(args, 11, "bias", p.n);
   if (args.ok() && (!p.scaleA || !p.scaleB)) args.Fail("scaleA and scaleB are required");
+  p.activation = -2;
+  const std::string act = info.Length() > 12 && info[12].IsString() ? info[12].As<Napi::String>().Utf8Value() : "";
+  for (size_t i = 0; i < sizeof(kActivationNames) / sizeof(kActivationNames[0]); i++)
+    if (act == kActivationNames[i]) p.activation = kActivationCodes[i];
+  if (args.ok() && p.activation == -2)
+    args.Fail("argument 'activation' must be one of: none, gelu_erf, gelu_tanh, relu, silu");
   if (args.ok() && p.k > kMaxExactK) args.Fail("k must be <= 131072 (the int32 sum could overflow)");
   if (!args.ok() || p.m == 0 || p.n == 0) return info.Env().Undefined();
   p.a = a.data + aOff;

@@ -2,7 +2,7 @@
 //  quantizeRowsI8(rows, cols, x, xOff, out, outOff, scales, scalesOff): token-wise dynamic INT8
 //    activation quantization (one scale per row; contract in frugal/quant-kernels.h).
 //  quantizeRowsU8(same arguments, out a Uint8Array): the same codes + 128, the A operand of the
-//    u8 x s8 GEMM (gemmU8S8); the shift is one xor of the sign bit on the row just written.
+//    u8 x s8 GEMM (gemmU8S8); the shift is an xor of the sign bit in the same pass.
 //  gemmPacked(bits, m, n, k, a, aOff, w, wOff, out, outOff, scaleA, scaleW, bias|null, groupSize):
 //    out f32 [m, n] = sum over k-groups g of float(acc_g) * scaleA[i] * scaleW[j, g] (+ bias[j]),
 //    A int8 [m, k] row-major, W packed low-bit codes [n, k * bits / 8] bytes passed as an Int8Array,
@@ -37,6 +37,19 @@ float QuantizeRowI8Scalar(const float* x, int64_t cols, int8_t* out) {
     out[j] = static_cast<int8_t>(std::fmin(127.0f, std::fmax(-127.0f, v)));
   }
   return absmax / 127.0f;
+}
+
+float QuantizeRowU8Scalar(const float* x, int64_t cols, uint8_t* out) {
+  const float scale = QuantizeRowI8Scalar(x, cols, reinterpret_cast<int8_t*>(out));
+  for (int64_t j = 0; j < cols; j++) out[j] ^= 0x80;
+  return scale;
+}
+
+QuantizeRowU8 SelectQuantizeRowU8() {
+#ifdef FRUGAL_X86
+  if (ActiveIsa() >= kIsaAvx2) return avx2::QuantizeRowU8;
+#endif
+  return QuantizeRowU8Scalar;
 }
 
 QuantizeRowI8 SelectQuantizeRowI8() {
@@ -255,23 +268,18 @@ Napi::Value QuantizeRows(const Napi::CallbackInfo& info, const char* name) {
   args.Need(out, "out", outOff, rows * cols);
   args.Need(scales, "scales", scalesOff, rows);
   if (!args.ok() || rows == 0) return info.Env().Undefined();
-  const QuantizeRowI8 kernel = SelectQuantizeRowI8();
   const float* xs = x.data + xOff;
-  int8_t* qs = reinterpret_cast<int8_t*>(out.data + outOff);
+  Out* qs = out.data + outOff;
   float* ss = scales.data + scalesOff;
-  constexpr bool kShift = std::is_same_v<Out, uint8_t>;
+  const auto kernel = [] {
+    if constexpr (std::is_same_v<Out, uint8_t>) return SelectQuantizeRowU8();
+    else return SelectQuantizeRowI8();
+  }();
   const int threads = rows * cols < (1 << 16) ? 1 : NumThreads();
   ParallelRun(threads, [&](int tid, int nt) {
     int64_t r0 = 0, r1 = 0;
     StaticPartition(rows, nt, tid, 1, &r0, &r1);
-    for (int64_t r = r0; r < r1; r++) {
-      int8_t* q = qs + r * cols;
-      ss[r] = kernel(xs + r * cols, cols, q);
-      if (kShift) {
-        uint8_t* u = reinterpret_cast<uint8_t*>(q);
-        for (int64_t j = 0; j < cols; j++) u[j] ^= 0x80;
-      }
-    }
+    for (int64_t r = r0; r < r1; r++) ss[r] = kernel(xs + r * cols, cols, qs + r * cols);
   });
   return info.Env().Undefined();
 }

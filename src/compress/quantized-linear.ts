@@ -109,6 +109,10 @@ export class QuantizedLinear extends Module {
   }
 
   forward(x: Variable): Variable {
+    return this.run(x, 'none');
+  }
+
+  private run(x: Variable, activation: LinearActivation | 'none'): Variable {
     const op = 'QuantizedLinear';
     if (x.shape.length < 2 || x.shape[x.shape.length - 1] !== this.inFeatures || x.value.dtype !== 'f32') {
       throw new FrugalError(
@@ -134,6 +138,7 @@ export class QuantizedLinear extends Module {
           a.scales,
           f32Data(this.weightScale.value, op),
           this.bias ? f32Data(this.bias.value, op) : undefined,
+          activation,
         );
         return tensor(out, { shape: [...lead, this.outFeatures] });
       });
@@ -157,11 +162,11 @@ export class QuantizedLinear extends Module {
   }
 
   /**
-   * nn.MLP asks its first projection for a GEMM with the activation in the epilogue; the INT8
-   * kernels have no such epilogue, so the answer is undefined and MLP applies the activation.
+   * nn.MLP asks its first projection for a GEMM with the activation in the epilogue: the u8 x s8
+   * kernel has one; for the other INT8 kernels the answer is undefined and MLP applies it.
    */
-  forwardFused(_x: Variable, _activation: LinearActivation): Variable | undefined {
-    return undefined;
+  forwardFused(x: Variable, activation: LinearActivation): Variable | undefined {
+    return this.u8s8Pack() ? this.run(x, activation) : undefined;
   }
 
   private u8s8Pack(): { addon: NativeAddon; pack: U8S8Pack } | undefined {

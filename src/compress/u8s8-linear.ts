@@ -9,6 +9,7 @@
 
 import type { NativeAddon } from '../backend/native/binding.js';
 import { FrugalError } from '../core/errors.js';
+import type { LinearActivation } from '../ops/linear.js';
 import { tensor } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { quantizeSpan } from './rounding.js';
@@ -101,6 +102,7 @@ export function u8s8Linear(
   scaleA: Float32Array,
   scaleW: Float32Array,
   bias: Float32Array | undefined,
+  activation: LinearActivation | 'none' = 'none',
 ): Float32Array {
   const m = scaleA.length;
   if (a.length !== m * pack.k || scaleW.length !== pack.n || (bias && bias.length !== pack.n)) {
@@ -111,6 +113,20 @@ export function u8s8Linear(
     );
   }
   const out = new Float32Array(m * pack.n);
-  addon.gemmU8S8(m, pack.n, pack.k, a, 0, pack.packed, pack.comp, out, 0, scaleA, scaleW, bias ?? null);
+  addon.gemmU8S8(
+    m,
+    pack.n,
+    pack.k,
+    a,
+    0,
+    pack.packed,
+    pack.comp,
+    out,
+    0,
+    scaleA,
+    scaleW,
+    bias ?? null,
+    activation,
+  );
   return out;
 }

@@ -66,6 +66,20 @@ describe('u8 x s8 INT8 GEMM', () => {
     }
   }
 
+  it('applies GELU in the epilogue: the same as GELU after the GEMM', { skip }, () => {
+    assert.ok(addon);
+    const p = problem(9, 40, 72, 4, true);
+    const pack = packU8S8(addon, p.w, p.n, p.k);
+    const fused = u8s8Linear(addon, pack, p.a, p.scaleA, p.scaleW, p.bias, 'gelu_erf');
+    const plain = F.tensor(u8s8LinearReference(p), { shape: [p.m, p.n] });
+    const want = F.gelu(plain, 'none');
+    const ref = want.toFloat32Array();
+    for (let i = 0; i < ref.length; i++)
+      assert.ok(Math.abs(fused[i]! - ref[i]!) <= 1e-6 * (1 + Math.abs(ref[i]!)));
+    plain.dispose();
+    want.dispose();
+  });
+
   it('refuses weight codes outside [-64, 64] (they could saturate int16)', { skip }, () => {
     assert.ok(addon);
     const w = Int8Array.from([1, 2, 65, 4]);

@@ -8,12 +8,17 @@
 namespace frugal {
 
 using QuantizeRowI8 = float (*)(const float* x, int64_t cols, int8_t* out);
+// The same codes + 128 (the u8 operand of the u8 x s8 GEMM).
+using QuantizeRowU8 = float (*)(const float* x, int64_t cols, uint8_t* out);
 
 float QuantizeRowI8Scalar(const float* x, int64_t cols, int8_t* out);
+float QuantizeRowU8Scalar(const float* x, int64_t cols, uint8_t* out);
 namespace avx2 {
 float QuantizeRowI8(const float* x, int64_t cols, int8_t* out);
+float QuantizeRowU8(const float* x, int64_t cols, uint8_t* out);
 }  // namespace avx2
 
 QuantizeRowI8 SelectQuantizeRowI8();
+QuantizeRowU8 SelectQuantizeRowU8();
 
 }  // namespace frugal

@@ -9,7 +9,11 @@
 
 namespace frugal::avx2 {
 
-float QuantizeRowI8(const float* x, int64_t cols, int8_t* out) {
+namespace {
+
+// kShift: store code + 128 (the sign bit flipped) as u8.
+template <bool kShift>
+float QuantizeRow(const float* x, int64_t cols, int8_t* out) {
   const __m256 signMask = _mm256_set1_ps(-0.0f);
   __m256 vmax = _mm256_setzero_ps();
   int64_t j = 0;
@@ -33,14 +37,24 @@ float QuantizeRowI8(const float* x, int64_t cols, int8_t* out) {
     }
     const __m256i w01 = _mm256_packs_epi32(q[0], q[1]);
     const __m256i w23 = _mm256_packs_epi32(q[2], q[3]);
-    const __m256i b = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(w01, w23), order);
+    __m256i b = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(w01, w23), order);
+    if (kShift) b = _mm256_xor_si256(b, _mm256_set1_epi8(static_cast<char>(0x80)));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + j), b);
   }
   for (; j < cols; j++) {
     const float v = std::nearbyint(x[j] * inv);
-    out[j] = static_cast<int8_t>(std::fmin(127.0f, std::fmax(-127.0f, v)));
+    const int code = static_cast<int>(std::fmin(127.0f, std::fmax(-127.0f, v)));
+    out[j] = static_cast<int8_t>(kShift ? code ^ -128 : code);
   }
   return absmax / 127.0f;
+}
+
+}  // namespace
+
+float QuantizeRowI8(const float* x, int64_t cols, int8_t* out) { return QuantizeRow<false>(x, cols, out); }
+
+float QuantizeRowU8(const float* x, int64_t cols, uint8_t* out) {
+  return QuantizeRow<true>(x, cols, reinterpret_cast<int8_t*>(out));
 }
 
 }  // namespace frugal::avx2

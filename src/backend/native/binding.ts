@@ -162,8 +162,9 @@ export interface NativeAddon {
     comp: Int32Array,
   ): void;
   /**
-   * out f32 [m, n] = float(sum_k (a[i, k] - 128) · w[j, k]) · scaleA[i] · scaleB[j] (+ bias[j]),
-   * a u8 [m, k] (int8 codes + 128, from quantizeRowsU8), w prepacked by packWeightsU8S8.
+   * out f32 [m, n] = act(float(sum_k (a[i, k] - 128) · w[j, k]) · scaleA[i] · scaleB[j] (+ bias[j])),
+   * a u8 [m, k] (int8 codes + 128, from quantizeRowsU8), w prepacked by packWeightsU8S8; the
+   * activation runs on each output tile in cache.
    */
   gemmU8S8(
     m: number,
@@ -178,6 +179,7 @@ export interface NativeAddon {
     scaleA: Float32Array,
     scaleB: Float32Array,
     bias: Float32Array | null,
+    activation: 'none' | 'gelu_erf' | 'gelu_tanh' | 'relu' | 'silu',
   ): void;
   /** quantizeRowsI8 with every code shifted by +128 (the A operand of gemmU8S8). */
   quantizeRowsU8(
