@@ -55,7 +55,9 @@ export class Linear extends Module {
    * the GEMM's tile epilogue), otherwise undefined is returned and the caller applies it.
    */
   forwardFused(x: Variable, activation: LinearActivation): Variable | undefined {
-    return this.needsGraph(x) ? undefined : this.forwardWith(x, activation);
+    // A subclass that redefines forward (adapters, fake quantization) must keep its own path.
+    if (this.forward !== Linear.prototype.forward || this.needsGraph(x)) return undefined;
+    return this.forwardWith(x, activation);
   }
 
   /** Drops the packed weight; call after writing the weight's data in place outside training. */

@@ -7,6 +7,7 @@ export { DTYPES, type DType } from '../tensor/dtype.js';
 export { type MemoryInfo, measurePeakMemory, memoryInfo, resetPeakMemory } from '../tensor/memory.js';
 export { keep, tidy } from '../tensor/scope.js';
 export type { Shape } from '../tensor/shape.js';
+export { setStoragePoolLimit } from '../tensor/storage.js';
 export { type NestedArray, Tensor } from '../tensor/tensor.js';
 export { type AttentionOptions, scaledDotProductAttention } from './attention.js';
 export {

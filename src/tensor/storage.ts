@@ -1,6 +1,67 @@
 import { FrugalError } from '../core/errors.js';
-import { allocateStorageArray, BYTES_PER_ELEMENT, type DType, type StorageArrayOf } from './dtype.js';
+import {
+  allocateStorageArray,
+  BYTES_PER_ELEMENT,
+  type DType,
+  type StorageArray,
+  type StorageArrayOf,
+} from './dtype.js';
 import { accountStorageAllocated, accountStorageReleased } from './memory.js';
+
+/**
+ * Arrays of released storages, by dtype and length, handed (zero-filled again) to the next
+ * storage of that dtype and length. A fresh large typed array costs a zeroing calloc, page faults
+ * on first write and garbage-collector work; an inference forward allocates the same output
+ * sizes layer after layer, so reuse saves all three. Only arrays a Storage allocated itself enter
+ * (an array the caller passed in may still be in use elsewhere), only from POOL_MIN_BYTES up, and
+ * at most `poolLimitBytes` in all.
+ */
+const pool = new Map<string, StorageArray[]>();
+const POOL_MIN_BYTES = 64 * 1024;
+let poolLimitBytes = 256 * 2 ** 20;
+let pooledBytes = 0;
+
+/**
+ * Caps the bytes the storage pool may hold (0 disables it and frees what it holds); returns the
+ * previous cap.
+ */
+export function setStoragePoolLimit(bytes: number): number {
+  if (!(bytes >= 0)) {
+    throw new FrugalError('E_ARG', `storage pool limit must be a number of bytes >= 0, got ${bytes}`, {
+      op: 'setStoragePoolLimit',
+    });
+  }
+  const previous = poolLimitBytes;
+  poolLimitBytes = bytes;
+  if (pooledBytes > bytes) {
+    pool.clear();
+    pooledBytes = 0;
+  }
+  return previous;
+}
+
+const poolKey = (dtype: DType, length: number) => `${dtype}:${length}`;
+
+function takeArray<D extends DType>(dtype: D, length: number): StorageArrayOf[D] {
+  if (length * BYTES_PER_ELEMENT[dtype] >= POOL_MIN_BYTES) {
+    const reused = pool.get(poolKey(dtype, length))?.pop() as StorageArrayOf[D] | undefined;
+    if (reused) {
+      pooledBytes -= reused.byteLength;
+      reused.fill(0);
+      return reused;
+    }
+  }
+  return allocateStorageArray(dtype, length);
+}
+
+function giveBack(dtype: DType, array: StorageArray): void {
+  if (array.byteLength < POOL_MIN_BYTES || pooledBytes + array.byteLength > poolLimitBytes) return;
+  const key = poolKey(dtype, array.length);
+  const list = pool.get(key);
+  if (list) list.push(array);
+  else pool.set(key, [array]);
+  pooledBytes += array.byteLength;
+}
 
 /**
  * A flat buffer of elements shared by a tensor and its views. It counts the tensor handles that
@@ -12,11 +73,13 @@ export class Storage<D extends DType = DType> {
   readonly byteLength: number;
   private array: StorageArrayOf[D] | undefined;
   private refs = 0;
+  /** Whether the array was allocated here (and may go to the pool on release). */
+  private readonly owned: boolean;
 
   constructor(dtype: D, arrayOrLength: StorageArrayOf[D] | number) {
     this.dtype = dtype;
-    this.array =
-      typeof arrayOrLength === 'number' ? allocateStorageArray(dtype, arrayOrLength) : arrayOrLength;
+    this.owned = typeof arrayOrLength === 'number';
+    this.array = typeof arrayOrLength === 'number' ? takeArray(dtype, arrayOrLength) : arrayOrLength;
     this.length = this.array.length;
     this.byteLength = this.length * BYTES_PER_ELEMENT[dtype];
     accountStorageAllocated(this.byteLength);
@@ -42,6 +105,7 @@ export class Storage<D extends DType = DType> {
   release(): void {
     if (this.array === undefined) return;
     if (--this.refs <= 0) {
+      if (this.owned) giveBack(this.dtype, this.array);
       this.array = undefined;
       accountStorageReleased(this.byteLength);
     }
