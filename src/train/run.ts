@@ -10,6 +10,7 @@ import { BertForSequenceClassification } from '../models/bert.js';
 import { type ModelConfig, resolveConfig } from '../models/config.js';
 import { createModel } from '../models/create.js';
 import { LlamaForCausalLM } from '../models/llama.js';
+import type { Module } from '../nn/module.js';
 import { fitBaseline } from './baseline.js';
 import {
   CHECKPOINT_FILES,
@@ -49,6 +50,11 @@ export interface TrainRunOptions {
   input?: MessageView;
   /** classify: score the test split with the best-validation weights (default) or the last ones. */
   select?: 'best' | 'last';
+  /**
+   * Start from the weights (and tokenizer) of this checkpoint directory instead of a random
+   * initialization, with a fresh optimizer and schedule: a second fine-tuning stage.
+   */
+  init?: string;
   /** LM validation uses the first this many blocks of the validation split. */
   evalBlocks?: number;
   resume?: boolean;
@@ -75,6 +81,7 @@ interface RunRecord {
   evalBlocks?: number;
   /** classify: absent in runs recorded before the option existed, which read the raw message. */
   input?: MessageView;
+  init?: string;
 }
 
 /**
@@ -96,8 +103,10 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     ...(o.limit === undefined ? {} : { limit: o.limit }),
     ...(o.evalBlocks === undefined ? {} : { evalBlocks: o.evalBlocks }),
     ...(o.task === 'classify' ? { input: o.input ?? 'subject-body' } : {}),
+    ...(o.init === undefined ? {} : { init: o.init }),
   };
-  const savedTokenizer = o.resume ? await loadTokenizer(o.out) : undefined;
+  const tokenizerDir = o.resume ? o.out : o.init;
+  const savedTokenizer = tokenizerDir === undefined ? undefined : await loadTokenizer(tokenizerDir);
   if (o.resume) checkSameRun(record, (await readTrainerState(o.out)).run, o.out);
   const common = {
     out: o.out,
@@ -127,6 +136,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     const config = modelConfig(o.model, 'bert', data.tokenizer, o.seqLen);
     const model = createModel(config, { seed: o.seed });
     if (!(model instanceof BertForSequenceClassification)) throw wrongArch(o.model, 'classify', 'bert');
+    if (o.init !== undefined && !o.resume) await loadWeightsFrom(model, o.init);
     const trainer = new Trainer({
       ...common,
       model,
@@ -136,7 +146,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     const fit = await trainer.fit();
     if (fit.stopped) return stoppedRun(o, fit);
     const chosen = o.select === 'last' || fit.best === undefined ? fit.evals.at(-1) : fit.best;
-    if (chosen !== undefined && chosen.step !== fit.step) await loadBestWeights(model, o.out);
+    if (chosen !== undefined && chosen.step !== fit.step) await loadWeightsFrom(model, join(o.out, BEST_DIR));
     const test = noGrad(() => evaluateClassifier(model.eval(), data, data.test));
     const t0 = performance.now();
     const base = fitBaseline(data.train, data.validation, data.tokenizer.vocabSize);
@@ -144,6 +154,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     const result = {
       ...summary(o, fit, model.parameterCount(), threads),
       input: record.input,
+      ...(o.init === undefined ? {} : { init: o.init }),
       ...(chosen === undefined
         ? {}
         : {
@@ -170,6 +181,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
   const config = modelConfig(o.model, 'llama', data.tokenizer, o.seqLen);
   const model = createModel(config, { seed: o.seed });
   if (!(model instanceof LlamaForCausalLM)) throw wrongArch(o.model, 'lm', 'llama');
+  if (o.init !== undefined && !o.resume) await loadWeightsFrom(model, o.init);
   const trainer = new Trainer({
     ...common,
     model,
@@ -264,12 +276,19 @@ function stoppedRun(o: TrainRunOptions, fit: TrainResult): Record<string, unknow
   };
 }
 
-/** Puts the best-validation weights the Trainer kept in out/best/ into the model. */
-async function loadBestWeights(model: BertForSequenceClassification, out: string): Promise<void> {
-  const dir = join(out, BEST_DIR);
+/** Puts the weights of a checkpoint (or of the best/ snapshot) into the model. */
+async function loadWeightsFrom(model: Module, dir: string): Promise<void> {
   const weights = await loadModelWeights(dir, await readTrainerState(dir));
   try {
     model.loadStateDict(weights);
+  } catch (e) {
+    throw new FrugalError('E_CONFIG', `the weights in ${dir} do not fit the model being trained`, {
+      op: 'frugal train',
+      file: dir,
+      field: 'init',
+      hint: '--init needs a checkpoint of the same --model (its config.json names it)',
+      cause: e,
+    });
   } finally {
     for (const t of Object.values(weights)) t.dispose();
   }
@@ -323,6 +342,7 @@ function checkSameRun(now: RunRecord, saved: Record<string, unknown>, dir: strin
     'accumulate',
     'limit',
     'input',
+    'init',
   ] as const)
     if ((saved[key] ?? legacyDefault(now, key)) !== now[key])
       throw new FrugalError(

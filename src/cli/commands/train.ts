@@ -80,6 +80,10 @@ export function register(program: Command): void {
         .choices(['best', 'last'])
         .default('best'),
     )
+    .option(
+      '--init <dir>',
+      'start from this checkpoint (weights and tokenizer; best/ of a run works too) with a fresh optimizer',
+    )
     .option('--limit <n>', 'use only the first n training items (quick runs)', int('--limit', 1))
     .option('--eval-blocks <n>', 'lm: validation blocks scored at each eval', int('--eval-blocks', 1), 64)
     .option('--resume', 'continue the checkpoint in --out')
