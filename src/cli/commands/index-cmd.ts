@@ -169,8 +169,14 @@ export function register(program: Command): void {
     .option('--lists <L,...>', 'candidate list sizes to sweep', '16,32,64,128')
     .option('--walkers <w,...>', 'walkers per query to sweep', '1,2')
     .option('--int8', 'int8-quantized vectors')
+    .option('--epsilon <e>', 'a neighbour counts when within this distance of the true 10th', '1e-3')
     .option('--json', 'print JSON rows instead of a table')
     .action((o: Record<string, string | boolean | undefined>) => {
+      const epsilon = Number(o.epsilon);
+      if (!(epsilon >= 0))
+        throw new FrugalError('E_ARG', `--epsilon must be a distance >= 0, got "${String(o.epsilon)}"`, {
+          field: 'epsilon',
+        });
       const { data, queries, dim, name } = benchData(o);
       const n = data.length / dim;
       const nq = queries.length / dim;
@@ -203,7 +209,7 @@ export function register(program: Command): void {
           rows.push({
             L,
             walkers,
-            'recall@10': Number(recallAtK(dists, 10, truth).toFixed(4)),
+            'recall@10': Number(recallAtK(dists, 10, truth, 10, epsilon).toFixed(4)),
             qps: Math.round(nq / total),
             p50_ms: pct(50),
             p99_ms: pct(99),
