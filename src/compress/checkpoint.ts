@@ -23,6 +23,7 @@ import { Embedding } from '../nn/embedding.js';
 import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
 import { CHECKPOINT_FILES, parseJson, readCheckpointFile } from '../train/checkpoint.js';
+import { checkpointDataOptions } from '../train/run.js';
 import { evaluateClassifier, prepareClassifyData } from '../train/tasks/classify.js';
 import { EOS_TOKEN, evaluateLm, prepareLmData } from '../train/tasks/lm.js';
 import { findLayers } from './layers.js';
@@ -200,13 +201,11 @@ export async function evaluateCompressedCheckpoint(
   split: 'validation' | 'test',
 ): Promise<Record<string, unknown>> {
   const { model, tokenizer, run, step, meta } = await loadWithTokenizer(dir);
-  const dataOpts = {
-    seqLen: run.seqLen,
-    vocabSize: run.vocabSize,
-    splitSeed: run.splitSeed,
+  // The source run record is stored verbatim, message view included.
+  const dataOpts = checkpointDataOptions(
+    run as unknown as Parameters<typeof checkpointDataOptions>[0],
     tokenizer,
-    ...(run.limit === undefined ? {} : { limit: run.limit }),
-  };
+  );
   const head = { checkpoint: dir, method: meta.method, task: run.task, step, split };
   const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
   try {

@@ -68,7 +68,7 @@ export async function runXtc(o: XtcRunOptions): Promise<XtcReport> {
   const say = o.onProgress ?? (() => undefined);
   const s = xtcSettings(o.config);
   const teacher = await loadCheckpointModel(o.checkpoint);
-  const { run, tokenizer } = teacher;
+  const { run } = teacher;
   if (!(teacher.model instanceof BertForSequenceClassification)) {
     throw new FrugalError(
       'E_CONFIG',
@@ -84,13 +84,7 @@ export async function runXtc(o: XtcRunOptions): Promise<XtcReport> {
   const t = teacher.model;
   const keep = s.keepLayers ?? everyOtherLayer(t.config.layers);
   say(`data: classify split ${run.splitSeed}, seq ${run.seqLen}`);
-  const data = prepareClassifyData({
-    seqLen: run.seqLen,
-    vocabSize: run.vocabSize,
-    splitSeed: run.splitSeed,
-    tokenizer,
-    ...(run.limit === undefined ? {} : { limit: run.limit }),
-  });
+  const data = prepareClassifyData(teacher.dataOptions);
   const student = reduceLayers(t, keep);
   prepareQat(student, {
     bits: s.bits,
