@@ -120,15 +120,34 @@ void MicroU8S8(int64_t k, const uint8_t* const* rows, const int8_t* bp, const U8
   __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const uint8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
   const int64_t quads = k / 4, rem = k % 4;
+  // The loop body is written out in assembly: from the intrinsics GCC issues all eight vpmaddubsw
+  // first, runs out of registers (8 accumulators + 8 products + B + ones) and spills an
+  // accumulator, which puts a store-to-load round trip on its dependency chain every k-quad.
+  // Here one product register per column half is reused, so 14 ymm registers suffice.
+#define FRUGAL_U8S8_ROW(row, lo, hi)                 \
+  "vpbroadcastd (%[" row "]), %[a]\n\t"             \
+  "vpmaddubsw %[b0], %[a], %[t0]\n\t"               \
+  "vpmaddubsw %[b1], %[a], %[t1]\n\t"               \
+  "vpmaddwd %[ones], %[t0], %[t0]\n\t"              \
+  "vpmaddwd %[ones], %[t1], %[t1]\n\t"              \
+  "vpaddd %[t0], %[" lo "], %[" lo "]\n\t"          \
+  "vpaddd %[t1], %[" hi "], %[" hi "]\n\t"
   for (int64_t q = 0; q < quads; q++) {
-    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp));
-    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 32));
-    U8S8Step(BroadcastQuad(r0 + 4 * q), b0, b1, ones, c00, c01);
-    U8S8Step(BroadcastQuad(r1 + 4 * q), b0, b1, ones, c10, c11);
-    U8S8Step(BroadcastQuad(r2 + 4 * q), b0, b1, ones, c20, c21);
-    U8S8Step(BroadcastQuad(r3 + 4 * q), b0, b1, ones, c30, c31);
+    __m256i b0, b1, a, t0, t1;
+    __asm__(
+        "vmovdqu (%[bp]), %[b0]\n\t"
+        "vmovdqu 32(%[bp]), %[b1]\n\t"
+        FRUGAL_U8S8_ROW("r0", "c00", "c01") FRUGAL_U8S8_ROW("r1", "c10", "c11")
+        FRUGAL_U8S8_ROW("r2", "c20", "c21") FRUGAL_U8S8_ROW("r3", "c30", "c31")
+        : [c00] "+x"(c00), [c01] "+x"(c01), [c10] "+x"(c10), [c11] "+x"(c11), [c20] "+x"(c20),
+          [c21] "+x"(c21), [c30] "+x"(c30), [c31] "+x"(c31), [b0] "=&x"(b0), [b1] "=&x"(b1), [a] "=&x"(a),
+          [t0] "=&x"(t0), [t1] "=&x"(t1)
+        : [bp] "r"(bp), [r0] "r"(r0 + 4 * q), [r1] "r"(r1 + 4 * q), [r2] "r"(r2 + 4 * q),
+          [r3] "r"(r3 + 4 * q), [ones] "x"(ones)
+        : "memory");
     bp += 4 * kU8S8Nr;
   }
+#undef FRUGAL_U8S8_ROW
   if (rem) {
     const int64_t p = 4 * quads;
     const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp));
