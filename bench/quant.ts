@@ -105,25 +105,38 @@ export default async function quant(ctx: BenchContext): Promise<void> {
   const ortRun = typeof ort === 'string' ? undefined : await ortInt8(ort, w8a8.model, idValues, batch, seq);
   if (typeof ort === 'string') ctx.note(`onnxruntime-node skipped: ${ort}`);
   // Round-robin samples: on a shared machine, load that comes and goes hits every impl alike.
+  // Process CPU time is recorded beside wall time: with one thread it is the compute time, which
+  // time-slicing on an overloaded machine does not inflate (all threads' time is summed otherwise).
   const samples = built.map((): number[] => []);
+  const cpu = built.map((): number[] => []);
   const ortSamples: number[] = [];
+  const ortCpu: number[] = [];
+  const cpuMs = (since: NodeJS.CpuUsage) => {
+    const d = process.cpuUsage(since);
+    return (d.user + d.system) / 1000;
+  };
   for (let r = 0; r < ctx.reps; r++) {
     built.forEach((b, i) => {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       forward(b.model);
       samples[i]!.push(performance.now() - t0);
+      cpu[i]!.push(cpuMs(c0));
     });
     if (ortRun) {
       if (r === 0) await ortRun();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       await ortRun();
       ortSamples.push(performance.now() - t0);
+      ortCpu.push(cpuMs(c0));
     }
   }
   const fp32 = median(samples[0]!);
   built.forEach((b, i) => {
     const ms = median(samples[i]!);
     ctx.emit({ case: label, impl: b.impl, metric: 'latency_ms', value: ms, unit: 'ms' });
+    ctx.emit({ case: label, impl: b.impl, metric: 'cpu_ms', value: median(cpu[i]!), unit: 'ms' });
     ctx.emit({
       case: label,
       impl: b.impl,
@@ -144,6 +157,7 @@ export default async function quant(ctx: BenchContext): Promise<void> {
   if (ortSamples.length > 0) {
     const ortMs = median(ortSamples);
     ctx.emit({ case: label, impl: 'onnxruntime-int8', metric: 'latency_ms', value: ortMs, unit: 'ms' });
+    ctx.emit({ case: label, impl: 'onnxruntime-int8', metric: 'cpu_ms', value: median(ortCpu), unit: 'ms' });
     ctx.emit({
       case: label,
       impl: 'onnxruntime-int8',
@@ -158,6 +172,13 @@ export default async function quant(ctx: BenchContext): Promise<void> {
         impl: `${b.impl}/onnxruntime-int8`,
         metric: 'latency_ratio',
         value: median(samples[i]!) / ortMs,
+        unit: 'x',
+      });
+      ctx.emit({
+        case: label,
+        impl: `${b.impl}/onnxruntime-int8`,
+        metric: 'cpu_ratio',
+        value: median(cpu[i]!) / median(ortCpu),
         unit: 'x',
       });
     });

@@ -21,7 +21,6 @@ import { cast } from '../ops/elementwise.js';
 import { quantizedLinear } from '../ops/linalg.js';
 import type { LinearActivation } from '../ops/linear.js';
 import { contiguous, reshape } from '../ops/shape-ops.js';
-import { tensor } from '../tensor/creation.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { quantizeTokens, quantizeTokensU8 } from './activation-quant.js';
@@ -131,16 +130,18 @@ export class QuantizedLinear extends Module {
       const y = tidy(() => {
         const src = x.value.isContiguous ? x.value : contiguous(x.value);
         const a = quantizeTokensU8(src, this.inFeatures, addon);
-        const out = u8s8Linear(
+        const out = Tensor.empty('f32', [...lead, this.outFeatures], op);
+        u8s8Linear(
           addon,
           pack,
           a.codes,
           a.scales,
           f32Data(this.weightScale.value, op),
           this.bias ? f32Data(this.bias.value, op) : undefined,
+          out.data as Float32Array,
           activation,
         );
-        return tensor(out, { shape: [...lead, this.outFeatures] });
+        return out;
       });
       return A.constant(y);
     }

@@ -95,6 +95,7 @@ export function u8s8LinearReference(p: U8S8Problem): Float32Array {
   return out;
 }
 
+/** Writes the layer's output f32 [m, n] into `out` (the caller allocates it, from the tensor pool). */
 export function u8s8Linear(
   addon: NativeAddon,
   pack: U8S8Pack,
@@ -102,17 +103,22 @@ export function u8s8Linear(
   scaleA: Float32Array,
   scaleW: Float32Array,
   bias: Float32Array | undefined,
+  out: Float32Array,
   activation: LinearActivation | 'none' = 'none',
-): Float32Array {
+): void {
   const m = scaleA.length;
-  if (a.length !== m * pack.k || scaleW.length !== pack.n || (bias && bias.length !== pack.n)) {
+  if (
+    a.length !== m * pack.k ||
+    scaleW.length !== pack.n ||
+    (bias && bias.length !== pack.n) ||
+    out.length < m * pack.n
+  ) {
     throw new FrugalError(
       'E_SHAPE',
-      `u8s8Linear needs a [${m}, ${pack.k}], scaleW [${pack.n}] and bias [${pack.n}] for the packed weight [${pack.n}, ${pack.k}]`,
+      `u8s8Linear needs a [${m}, ${pack.k}], scaleW [${pack.n}], bias [${pack.n}] and out [${m}, ${pack.n}] for the packed weight [${pack.n}, ${pack.k}]`,
       { op: 'u8s8Linear' },
     );
   }
-  const out = new Float32Array(m * pack.n);
   addon.gemmU8S8(
     m,
     pack.n,
@@ -128,5 +134,4 @@ export function u8s8Linear(
     bias ?? null,
     activation,
   );
-  return out;
 }

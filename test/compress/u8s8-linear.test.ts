@@ -57,7 +57,8 @@ describe('u8 x s8 INT8 GEMM', () => {
         native.addon.setIsaMax(isa);
         try {
           const p = problem(m, n, k, m * 1000 + n + k, (m + n) % 2 === 0);
-          const got = u8s8Linear(addon, packU8S8(addon, p.w, n, k), p.a, p.scaleA, p.scaleW, p.bias);
+          const got = new Float32Array(m * n);
+          u8s8Linear(addon, packU8S8(addon, p.w, n, k), p.a, p.scaleA, p.scaleW, p.bias, got);
           assert.deepEqual(got, u8s8LinearReference(p));
         } finally {
           native.addon.setIsaMax('avx512');
@@ -70,7 +71,8 @@ describe('u8 x s8 INT8 GEMM', () => {
     assert.ok(addon);
     const p = problem(9, 40, 72, 4, true);
     const pack = packU8S8(addon, p.w, p.n, p.k);
-    const fused = u8s8Linear(addon, pack, p.a, p.scaleA, p.scaleW, p.bias, 'gelu_erf');
+    const fused = new Float32Array(p.m * p.n);
+    u8s8Linear(addon, pack, p.a, p.scaleA, p.scaleW, p.bias, fused, 'gelu_erf');
     const plain = F.tensor(u8s8LinearReference(p), { shape: [p.m, p.n] });
     const want = F.gelu(plain, 'none');
     const ref = want.toFloat32Array();
