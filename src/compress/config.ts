@@ -1,7 +1,8 @@
 /**
  * The JSON configuration of `frugal compress --method zeroquant` (validated with zod; a bad value
  * is an E_CONFIG naming the field):
- *   { "scheme": "w8a8" | "w4a8-mixed", "weights": { "bits": 8 | 4 | 2 | 1, "groupSize": 128 },
+ *   { "scheme": "w8a8" | "w4a8-mixed", "weights": { "bits": 8 | 4 | 2 | 1, "groupSize": 128,
+ *     "sevenBit": true },
  *     "activations": "int8-token", "exclude": ["blocks.0"],
  *     "lkd": { "steps": 100, "lr": 1e-4 } | false,
  *     "calibration": { "batches": 4, "batchSize": 8 }, "eval": { "limit": 512, "latencyBatch": 8 } }
@@ -17,6 +18,7 @@ const schema = z
       .object({
         bits: z.union([z.literal(8), z.literal(4), z.literal(2), z.literal(1)]).optional(),
         groupSize: z.number().int().positive().optional(),
+        sevenBit: z.boolean().optional(),
       })
       .strict()
       .optional(),
