@@ -23,8 +23,9 @@
 namespace frugal::sparse_nm {
 
 void ChunkScalar(const float* xt, int64_t ld, int width, const int32_t* cols, const float* vals, int64_t kept,
-                 float* acc) {
-  for (int t = 0; t < width; t++) acc[t] = 0.0f;
+                 float* acc, bool accumulate) {
+  if (!accumulate)
+    for (int t = 0; t < width; t++) acc[t] = 0.0f;
   for (int64_t j = 0; j < kept; j++) {
     const float* row = xt + static_cast<int64_t>(cols[j]) * ld;
     const float w = vals[j];
@@ -66,9 +67,12 @@ void Decode(const Problem& p, int64_t o0, int64_t o1, int32_t* cols, float* vals
     float* v = vals + (o - o0) * kept;
     for (int64_t j = 0; j < kept; j++) {
       const int64_t q = o * kept + j;
+      // A field of at most 8 bits spans at most two bytes; the second is read only when needed.
       const int64_t bit0 = q * idxBits;
-      int idx = 0;
-      for (int b = 0; b < idxBits; b++) idx |= ((p.indices[(bit0 + b) >> 3] >> ((bit0 + b) & 7)) & 1) << b;
+      const int shift = static_cast<int>(bit0 & 7);
+      uint32_t word = p.indices[bit0 >> 3];
+      if (shift + idxBits > 8) word |= static_cast<uint32_t>(p.indices[(bit0 >> 3) + 1]) << 8;
+      const int idx = static_cast<int>((word >> shift) & ((1u << idxBits) - 1));
       c[j] = static_cast<int32_t>((j / p.n) * p.m + idx);
       if (p.bits == 8) {
         v[j] = static_cast<float>(p.values[q]);
@@ -110,26 +114,38 @@ void Run(const Problem& p) {
     StaticPartition(chunks, nt, tid, 1, &c0, &c1);
     for (int64_t c = c0; c < c1; c++) Transpose(p, c, xt);
   });
+  // kept weights per kKBlock rows of k (k-blocks start on m-block boundaries when m divides kKBlock;
+  // otherwise one block spans all of k).
+  const int64_t kBlock = kKBlock % p.m == 0 ? kKBlock : p.k;
+  const int64_t keptPerBlock = kBlock * p.n / p.m;
   ParallelRun(threads, [&](int tid, int nt) {
     int64_t o0 = 0, o1 = 0;
     StaticPartition(p.outF, nt, tid, kOutBlock, &o0, &o1);
     int32_t* cols = t_cols.Get(static_cast<size_t>(kOutBlock * kept));
     float* vals = t_vals.Get(static_cast<size_t>(kOutBlock * kept));
-    alignas(64) float acc[kChunk];
+    alignas(64) float acc[kOutBlock * kChunk];
+    alignas(64) float tile[kChunk * kOutBlock];
     for (int64_t ob = o0; ob < o1; ob += kOutBlock) {
-      const int64_t oe = std::min(o1, ob + kOutBlock);
+      const int64_t oe = std::min(o1, ob + kOutBlock), nb = oe - ob;
       Decode(p, ob, oe, cols, vals);
       for (int64_t c = 0; c < chunks; c++) {
         const int64_t t0 = c * kChunk;
         const int64_t valid = std::min<int64_t>(kChunk, p.rows - t0);
         const int width = static_cast<int>((valid + 7) / 8 * 8);
         const float* chunk = xt + c * kChunk * p.k;
-        for (int64_t o = ob; o < oe; o++) {
-          kernel(chunk, width, width, cols + (o - ob) * kept, vals + (o - ob) * kept, kept, acc);
-          const float s = p.scales[o], b = p.bias ? p.bias[o] : 0.0f;
-          float* y = p.out + t0 * p.outF + o;
-          for (int64_t t = 0; t < valid; t++) y[t * p.outF] = acc[t] * s + b;
+        for (int64_t j0 = 0; j0 < kept; j0 += keptPerBlock) {
+          const int64_t count = std::min(keptPerBlock, kept - j0);
+          for (int64_t o = 0; o < nb; o++)
+            kernel(chunk, width, width, cols + o * kept + j0, vals + o * kept + j0, count, acc + o * kChunk, j0 > 0);
         }
+        // Through a [token][output] tile so that the output is written in row segments, not with a
+        // stride of one output row per element.
+        for (int64_t o = 0; o < nb; o++) {
+          const float s = p.scales[ob + o], b = p.bias ? p.bias[ob + o] : 0.0f;
+          for (int64_t t = 0; t < valid; t++) tile[t * kOutBlock + o] = acc[o * kChunk + t] * s + b;
+        }
+        for (int64_t t = 0; t < valid; t++)
+          std::copy(tile + t * kOutBlock, tile + t * kOutBlock + nb, p.out + (t0 + t) * p.outF + ob);
       }
     }
   });

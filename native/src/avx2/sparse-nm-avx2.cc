@@ -9,9 +9,10 @@ namespace frugal::avx2 {
 namespace {
 
 template <int V>
-void Chunk(const float* xt, int64_t ld, const int32_t* cols, const float* vals, int64_t kept, float* acc) {
+void Chunk(const float* xt, int64_t ld, const int32_t* cols, const float* vals, int64_t kept, float* acc,
+           bool accumulate) {
   __m256 a[V];
-  for (int v = 0; v < V; v++) a[v] = _mm256_setzero_ps();
+  for (int v = 0; v < V; v++) a[v] = accumulate ? _mm256_loadu_ps(acc + 8 * v) : _mm256_setzero_ps();
   for (int64_t j = 0; j < kept; j++) {
     const float* row = xt + static_cast<int64_t>(cols[j]) * ld;
     const __m256 w = _mm256_broadcast_ss(vals + j);
@@ -23,9 +24,13 @@ void Chunk(const float* xt, int64_t ld, const int32_t* cols, const float* vals, 
 // Few tokens leave too few independent accumulators for the FMA latency: split the kept weights
 // into two interleaved halves and add them at the end.
 template <int V>
-void ChunkSplit(const float* xt, int64_t ld, const int32_t* cols, const float* vals, int64_t kept, float* acc) {
+void ChunkSplit(const float* xt, int64_t ld, const int32_t* cols, const float* vals, int64_t kept, float* acc,
+                bool accumulate) {
   __m256 a[V], b[V];
-  for (int v = 0; v < V; v++) a[v] = b[v] = _mm256_setzero_ps();
+  for (int v = 0; v < V; v++) {
+    a[v] = accumulate ? _mm256_loadu_ps(acc + 8 * v) : _mm256_setzero_ps();
+    b[v] = _mm256_setzero_ps();
+  }
   int64_t j = 0;
   for (; j + 1 < kept; j += 2) {
     const float* r0 = xt + static_cast<int64_t>(cols[j]) * ld;
@@ -48,16 +53,16 @@ void ChunkSplit(const float* xt, int64_t ld, const int32_t* cols, const float* v
 }  // namespace
 
 void SparseNmChunk(const float* xt, int64_t ld, int width, const int32_t* cols, const float* vals, int64_t kept,
-                   float* acc) {
+                   float* acc, bool accumulate) {
   switch (width / 8) {
-    case 1: return ChunkSplit<1>(xt, ld, cols, vals, kept, acc);
-    case 2: return ChunkSplit<2>(xt, ld, cols, vals, kept, acc);
-    case 3: return ChunkSplit<3>(xt, ld, cols, vals, kept, acc);
-    case 4: return ChunkSplit<4>(xt, ld, cols, vals, kept, acc);
-    case 5: return Chunk<5>(xt, ld, cols, vals, kept, acc);
-    case 6: return Chunk<6>(xt, ld, cols, vals, kept, acc);
-    case 7: return Chunk<7>(xt, ld, cols, vals, kept, acc);
-    default: return Chunk<8>(xt, ld, cols, vals, kept, acc);
+    case 1: return ChunkSplit<1>(xt, ld, cols, vals, kept, acc, accumulate);
+    case 2: return ChunkSplit<2>(xt, ld, cols, vals, kept, acc, accumulate);
+    case 3: return ChunkSplit<3>(xt, ld, cols, vals, kept, acc, accumulate);
+    case 4: return ChunkSplit<4>(xt, ld, cols, vals, kept, acc, accumulate);
+    case 5: return Chunk<5>(xt, ld, cols, vals, kept, acc, accumulate);
+    case 6: return Chunk<6>(xt, ld, cols, vals, kept, acc, accumulate);
+    case 7: return Chunk<7>(xt, ld, cols, vals, kept, acc, accumulate);
+    default: return Chunk<8>(xt, ld, cols, vals, kept, acc, accumulate);
   }
 }
 
