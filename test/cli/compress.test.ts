@@ -6,8 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
 import { register as registerCompress } from '../../src/cli/commands/compress.js';
 import { register as registerEval } from '../../src/cli/commands/eval.js';
+import { register as registerGenerate } from '../../src/cli/commands/generate.js';
 import { saveCompressedCheckpoint } from '../../src/compress/checkpoint.js';
 import { reduceLayers } from '../../src/compress/layer-reduction.js';
+import { quantizeModel } from '../../src/compress/quantize-model.js';
 import { finalizeQat, prepareQat } from '../../src/compress/xtc-qat.js';
 import { saveTokenizerJson } from '../../src/data/tokenizer-json.js';
 import { trainBpe } from '../../src/data/train-bpe.js';
@@ -25,6 +27,7 @@ async function frugal(...args: string[]) {
     .configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) });
   registerCompress(program);
   registerEval(program);
+  registerGenerate(program);
   const log = console.log;
   console.log = (...a: unknown[]) => {
     stdout += `${a.join(' ')}\n`;
@@ -43,6 +46,7 @@ async function frugal(...args: string[]) {
 }
 
 const xtcDir = join(root, 'spam-xtc');
+const lmDir = join(root, 'lm', 'w8a8');
 
 /** A 2-layer ternary student of a 4-layer BERT, saved the way `frugal compress --method xtc` saves it. */
 before(async () => {
@@ -85,6 +89,20 @@ before(async () => {
   );
   teacher.dispose();
   student.dispose();
+  const lmConfig = resolveConfig('llama-tiny', { vocabSize: tokenizer.vocabSize, maxPositions: 32 });
+  const lm = createModel(lmConfig, { seed: 4 });
+  const q = quantizeModel(lm, { scheme: 'w8a8' });
+  await saveCompressedCheckpoint(
+    lmDir,
+    lm,
+    { method: 'zeroquant', layers: q.layers.map(strip) },
+    {
+      config: lmConfig,
+      sourceDir: source,
+      record: { source: { checkpoint: source, step: 3, run: { ...run, task: 'lm', model: 'llama-tiny' } } },
+    },
+  );
+  lm.dispose();
 });
 
 describe('frugal eval / compress report on a compressed checkpoint', () => {
@@ -97,6 +115,24 @@ describe('frugal eval / compress report on a compressed checkpoint', () => {
     assert.equal(doc.split, 'test');
     assert.equal(typeof doc.accuracy, 'number');
     assert.equal(doc.n, 10);
+  });
+
+  it('frugal generate continues a prompt with a compressed (W8A8) language model, greedy and deterministic', async () => {
+    const args = [
+      'generate',
+      '--checkpoint',
+      lmDir,
+      '--prompt',
+      'From: a',
+      '--max-new-tokens',
+      '4',
+      '--temperature',
+      '0',
+    ];
+    const a = await frugal(...args);
+    assert.equal(a.status, 0, a.stderr);
+    assert.ok(a.stdout.startsWith('From: a'));
+    assert.equal((await frugal(...args)).stdout, a.stdout);
   });
 
   it('compress report tabulates the run and plots it with its f32 source', async () => {
