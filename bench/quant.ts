@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { noGrad } from '../src/autograd/index.js';
 import { getNumThreads } from '../src/backend/threads.js';
 import { cosineSimilarity, type QuantizeModelOptions, quantizeModel } from '../src/compress/index.js';
+import { packModelNm } from '../src/compress/nxm-apply.js';
 import { Rng } from '../src/core/rng.js';
 import { BertForSequenceClassification, createModel, resolveConfig } from '../src/models/index.js';
 import { encodeOnnx } from '../src/models/onnx/index.js';
@@ -72,6 +73,15 @@ function buildBert(
   return { model, bytes: report.layers.reduce((s, l) => s + l.bytesAfter - 4 * l.outFeatures, 0) };
 }
 
+/** NxMiFormer 2:4 + INT8 weights (one-shot magnitude masks), run by the packed N:M kernel. */
+function buildSparse(name: string): { model: BertForSequenceClassification; bytes: number } {
+  const model = createModel(resolveConfig(name), { seed: 1 });
+  if (!(model instanceof BertForSequenceClassification)) throw new Error(`${name} is not a BERT config`);
+  model.eval();
+  const bytes = packModelNm(model, { n: 2, m: 4, bits: 8 });
+  return { model, bytes: bytes.reduce((s, b) => s + b.values + b.metadata + b.scales, 0) };
+}
+
 export default async function quant(ctx: BenchContext): Promise<void> {
   const name = flag(ctx.args, 'config', ctx.quick ? 'bert-mini' : 'bert-base');
   const batch = Number(flag(ctx.args, 'batch', '8'));
@@ -92,6 +102,7 @@ export default async function quant(ctx: BenchContext): Promise<void> {
     ['frugal-ternary', { weights: { bits: 2 } }],
   ];
   const built = impls.map(([impl, scheme]) => ({ impl, ...buildBert(name, scheme) }));
+  built.push({ impl: 'frugal-2:4', ...buildSparse(name) });
   const forward = (m: BertForSequenceClassification) =>
     noGrad(() => tidy(() => m.encode(ids).value.toFloat32Array()));
   const outputs = built.map((b) => forward(b.model));
