@@ -1,5 +1,13 @@
-/** `frugal/compress`: ZeroQuant (INT8/INT4 PTQ, LKD), XTC ternary/binary weights, N:M masks and ADMM steps, compressed checkpoints. */
+/** `frugal/compress`: ZeroQuant (INT8/INT4 PTQ, LKD), XTC ternary/binary weights, NxMiFormer (N:M + INT8/INT4 via ADMM, search, packed N:M kernel), compressed checkpoints. */
 export { quantizeRowsReference, quantizeTokens, type TokenQuantized } from './activation-quant.js';
+export {
+  AdmmTask,
+  attachNxm,
+  type NxmSite,
+  type NxmTrainOptions,
+  type NxmTrainResult,
+  trainNxm,
+} from './admm.js';
 export {
   applyQuantizedLayout,
   COMPRESS_FILE,
@@ -8,6 +16,7 @@ export {
   saveCompressedCheckpoint,
 } from './checkpoint.js';
 export { parseZeroQuantConfig, quantizeOptionsOf, type ZeroQuantConfig } from './config.js';
+export { type DeepSpeedMapping, fromDeepSpeed } from './deepspeed-config.js';
 export { findLayers, type LayerSite, type LinearRole, roleOf } from './layers.js';
 export { distillQuantize, type LkdLayerResult, type LkdOptions, type LkdReport } from './lkd.js';
 export { cosineSimilarity, LogitComparison, type LogitStats, stateBytes } from './measure.js';
@@ -24,6 +33,12 @@ export {
   projectNm,
   unpackNm,
 } from './nm-sparsity.js';
+export { packModelNm } from './nxm-apply.js';
+export { type NxmConfig, parseNxmConfig } from './nxm-config.js';
+export { NxmLinear } from './nxm-linear.js';
+export { type NxmReport, type NxmRunOptions, runNxm } from './nxm-run.js';
+export { type SearchResult, searchAssignment } from './nxm-search.js';
+export { type NxmBytes, type NxmSpec, nxmBytes, nxmRatio, parseSpec } from './nxm-spec.js';
 export { type PackedBits, packCodes, unpackCodes } from './packed-codes.js';
 export { type PackedLinearArgs, packedLinear } from './packed-linear.js';
 export {
@@ -37,6 +52,8 @@ export {
 } from './quantize-model.js';
 export { QuantizedLinear } from './quantized-linear.js';
 export { qmaxOf, roundHalfEven } from './rounding.js';
+export { measureSensitivity, nxmTargets, type SensitivityTable } from './sensitivity.js';
+export { packSparse, type SparsePacked, SparseQuantizedLinear, sparseLinear } from './sparse-linear.js';
 export {
   dequantizeWeight,
   type QuantizedWeight,

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { constant } from '../../src/autograd/variable.js';
+import { constant, noGrad } from '../../src/autograd/variable.js';
 import { loadNative } from '../../src/backend/native/binding.js';
+import { findLayers } from '../../src/compress/layers.js';
 import { projectNm } from '../../src/compress/nm-sparsity.js';
+import { packModelNm } from '../../src/compress/nxm-apply.js';
 import { fakeQuantRows, type NxmSpec } from '../../src/compress/nxm-spec.js';
 import {
   packSparse,
@@ -13,6 +15,7 @@ import {
 import { f32Data } from '../../src/compress/tensor-data.js';
 import { Rng } from '../../src/core/rng.js';
 import { tensor } from '../../src/tensor/creation.js';
+import { TinyEncoder } from './tiny-model.js';
 
 function random(n: number, seed: number): Float32Array {
   const rng = new Rng(seed);
@@ -116,5 +119,21 @@ describe('packed N:M sparse linear', () => {
       metadata: (out * k) / 8,
       scales: 4 * out,
     });
+  });
+
+  it('packModelNm swaps every attention / FFN Linear of a model for the packed layer', () => {
+    const model = new TinyEncoder(20, 16, 2, 5);
+    const ids = tensor(
+      Int32Array.from({ length: 12 }, (_, i) => i % 20),
+      { shape: [2, 6] },
+    );
+    const bytes = packModelNm(model, { n: 2, m: 4, bits: 8 });
+    assert.equal(bytes.length, 12);
+    assert.equal(
+      findLayers(model, (m): m is SparseQuantizedLinear => m instanceof SparseQuantizedLinear).length,
+      12,
+    );
+    const y = noGrad(() => f32Data(model.forward(ids).value));
+    assert.ok(y.every(Number.isFinite));
   });
 });
