@@ -14,11 +14,11 @@ import { LlamaForCausalLM } from '../../src/models/llama.js';
 import { readFvecs } from '../../src/search/fvecs.js';
 import { CHECKPOINT_FILES, saveCheckpoint } from '../../src/train/checkpoint.js';
 import {
-  emailSubjectAndBody,
   embedTexts,
   embedWithBert,
   embedWithLlama,
   pythonFunctions,
+  sourceTexts,
 } from '../../src/train/embed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'frugal-embed-'));
@@ -118,11 +118,13 @@ test('pythonFunctions extracts def blocks (nested and async too), once each, up 
   assert.equal(pythonFunctions([{ path: 'm.py', text: src }], 2).length, 2);
 });
 
-test('emailSubjectAndBody keeps the Subject line and the body, drops the other headers', () => {
-  const raw = 'From x  Mon\r\nReceived: by y\r\nSUBJECT:  Cheap   pills \r\nTo: z\r\n\r\nBuy now.\r\nReally.';
-  assert.equal(emailSubjectAndBody(raw), 'Cheap   pills\n\nBuy now.\r\nReally.');
-  assert.equal(emailSubjectAndBody('Received: a\n\nbody only'), 'body only');
-  assert.equal(emailSubjectAndBody('no blank line at all'), '');
+test('sourceTexts reads e-mails without their routing headers', () => {
+  const texts = sourceTexts('spam', 3);
+  assert.equal(texts.length, 3);
+  for (const t of texts) {
+    assert.match(t, /^(Subject|From): /);
+    assert.doesNotMatch(t, /^Received:/m);
+  }
 });
 
 test('embedTexts loads a checkpoint of either kind; frugal index embed writes .fvecs', async () => {
