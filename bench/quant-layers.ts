@@ -60,7 +60,11 @@ export default async function quantLayers(ctx: BenchContext): Promise<void> {
       const run = (layer: nn.Linear | QuantizedLinear) => () =>
         gelu ? (layer.forwardFused(xv, 'gelu_erf') ?? A.gelu(layer.forward(xv), 'none')) : layer.forward(xv);
       const samples = impls.map((): number[] => []);
-      for (let r = 0; r < reps; r++) impls.forEach(([, layer], i) => samples[i]!.push(cpuMs(run(layer))));
+      for (let r = 0; r < reps; r++) {
+        impls.forEach(([, layer], i) => {
+          samples[i]!.push(cpuMs(run(layer)));
+        });
+      }
       const base = median(samples[0]!);
       impls.forEach(([impl], i) => {
         const ms = median(samples[i]!);
