@@ -4,6 +4,7 @@
  */
 import * as A from '../autograd/index.js';
 import type { Variable } from '../autograd/variable.js';
+import { tidy } from '../tensor/scope.js';
 import { type AttentionCall, MultiHeadAttention } from './attention.js';
 import { Dropout } from './dropout.js';
 import { type InitOptions, resolveRng } from './init.js';
@@ -69,6 +70,14 @@ export class TransformerBlock extends Module {
   }
 
   forward(x: Variable, call: AttentionCall = {}): Variable {
+    // Without a graph nothing outlives the block but its output: freeing the intermediates here
+    // returns their storage to the pool for the next block and bounds peak memory by one block.
+    // Traced probabilities are the caller's to keep.
+    if (!A.isGradEnabled() && call.probs === undefined) return tidy(() => this.forwardBlock(x, call));
+    return this.forwardBlock(x, call);
+  }
+
+  private forwardBlock(x: Variable, call: AttentionCall): Variable {
     if (this.placement === 'post') {
       const h = this.norm1.forwardAdd(x, this.drop.forward(this.attn.forward(x, call)));
       return this.norm2.forwardAdd(h, this.drop.forward(this.mlp.forward(h)));
