@@ -57,9 +57,11 @@ export class MLP extends Module {
 
   forward(x: Variable): Variable {
     // Inference: the activation runs in the projection's GEMM epilogue (BiasGelu and the like).
-    // Compression swaps projections for other modules (quantized, sparse) that have no fused path.
+    // Compression swaps projections for other modules (quantized, sparse); those that lack a fused
+    // path, or answer undefined, get the activation applied here.
     const first = this.gate ?? this.up;
-    const fused = first instanceof Linear ? first.forwardFused(x, FUSED[this.activation]) : undefined;
+    const fused =
+      typeof first.forwardFused === 'function' ? first.forwardFused(x, FUSED[this.activation]) : undefined;
     if (fused) return this.down.forward(this.gate ? A.mul(fused, this.up.forward(x)) : fused);
     const up = this.up.forward(x);
     return this.down.forward(this.gate ? A.mul(this.act(this.gate.forward(x)), up) : this.act(up));
