@@ -24,14 +24,17 @@ const EXAMPLES = `
 Examples:
   # spam vs ham with BERT-mini, beside a bag-of-words baseline
   $ frugal train --task classify --model bert-mini --steps 600 --batch 16 --seq-len 128 --out runs/spam
+  # a second stage from the first run's best-validation weights, with a fresh optimizer and schedule
+  $ frugal train --task classify --model bert-mini --init runs/spam/best --steps 250 --lr 3e-4 --seed 1 --out runs/spam2
   # a Llama-tiny language model on Python source for 10 minutes, then a sample from it
   $ frugal train --task lm --model llama-tiny --minutes 10 --out runs/py
   $ frugal generate --checkpoint runs/py --prompt "def "
-  # continue a run that was killed (same seed and options)
+  # continue a run that was killed or stopped with Ctrl-C (same seed and options)
   $ frugal train --task lm --model llama-tiny --minutes 10 --out runs/py --resume
 
 Writes into --out: model.safetensors, optimizer.safetensors, trainer-state.json, config.json,
-tokenizer.json (every --eval-every steps, atomically), metrics.jsonl, result.json, and for lm loss.svg.`;
+tokenizer.json (every --eval-every steps, atomically), metrics.jsonl, result.json, and for lm loss.svg;
+for classify also best/ (the best-validation weights, which the test score uses unless --select last).`;
 
 export function register(program: Command): void {
   program
