@@ -9,14 +9,27 @@ export {
   trainNxm,
 } from './admm.js';
 export {
+  applyEmbeddingLayout,
   applyQuantizedLayout,
   COMPRESS_FILE,
   type CompressedMetadata,
+  evaluateCompressedCheckpoint,
+  generateFromCompressed,
+  isCompressedCheckpoint,
   loadCompressedCheckpoint,
   saveCompressedCheckpoint,
 } from './checkpoint.js';
 export { parseZeroQuantConfig, quantizeOptionsOf, type ZeroQuantConfig } from './config.js';
 export { type DeepSpeedMapping, fromDeepSpeed } from './deepspeed-config.js';
+export {
+  DEFAULT_DISTILL_WEIGHTS,
+  type DistillParts,
+  type DistillTaskOptions,
+  type DistillWeights,
+  distillClassifyTask,
+  distillLoss,
+} from './distill.js';
+export { checkKeepLayers, everyOtherLayer, reduceLayers } from './layer-reduction.js';
 export { findLayers, type LayerSite, type LinearRole, roleOf } from './layers.js';
 export { distillQuantize, type LkdLayerResult, type LkdOptions, type LkdReport } from './lkd.js';
 export { cosineSimilarity, LogitComparison, type LogitStats, stateBytes } from './measure.js';
@@ -51,6 +64,13 @@ export {
   quantizeModel,
 } from './quantize-model.js';
 export { QuantizedLinear } from './quantized-linear.js';
+export {
+  type CompressRow,
+  findCompressedDirs,
+  readCompressRow,
+  reportTable,
+  writeReportPlot,
+} from './report.js';
 export { qmaxOf, roundHalfEven } from './rounding.js';
 export { measureSensitivity, nxmTargets, type SensitivityTable } from './sensitivity.js';
 export { packSparse, type SparsePacked, SparseQuantizedLinear, sparseLinear } from './sparse-linear.js';
@@ -63,4 +83,17 @@ export {
   type WeightQuantOptions,
   weightCodes,
 } from './weight-quant.js';
+export { parseXtcConfig, type XtcConfig, type XtcSettings, xtcSettings } from './xtc-config.js';
+export { type EmbeddingLayout, QuantizedEmbedding } from './xtc-embedding.js';
+export {
+  fakeQuantTokens,
+  finalizeQat,
+  lowBitDelta,
+  prepareQat,
+  QatEmbedding,
+  type QatLayouts,
+  QatLinear,
+  type QatOptions,
+} from './xtc-qat.js';
+export { runXtc, type XtcReport, type XtcRunOptions } from './xtc-run.js';
 export { runZeroQuant, type ZeroQuantReport, type ZeroQuantRunOptions } from './zeroquant-run.js';
