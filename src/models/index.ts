@@ -1,6 +1,12 @@
 /** `frugal/models`: model configs, BERT, Llama and T5 built on frugal/nn. */
 export { BertForSequenceClassification } from './bert.js';
 export {
+  BertForMaskedLM,
+  CLASSIFIER_HEAD_PREFIXES,
+  isBertEncoderKey,
+  MLM_HEAD_PREFIXES,
+} from './bert-mlm.js';
+export {
   type Arch,
   type BertConfig,
   type LlamaConfig,

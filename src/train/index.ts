@@ -45,6 +45,18 @@ export {
 export { EOS_TOKEN, evaluateLm, type LmData, type LmDataOptions, lmTask, prepareLmData } from './tasks/lm.js';
 export { MESSAGE_VIEWS, type MessageView, messageView } from './tasks/message-view.js';
 export {
+  evaluateMlm,
+  MASK_TOKEN,
+  type MaskedBatch,
+  type MaskingOptions,
+  MLM_RULE,
+  maskBatch,
+  maskedLoss,
+  mlmTask,
+  prepareMlmData,
+  withMaskToken,
+} from './tasks/mlm.js';
+export {
   BEST_DIR,
   type EvalRecord,
   METRICS_FILE,

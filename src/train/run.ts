@@ -7,6 +7,7 @@ import { FrugalError } from '../core/errors.js';
 import type { BpeTokenizer } from '../data/bpe-tokenizer.js';
 import { fromTokenizerJson, toTokenizerJson } from '../data/tokenizer-json.js';
 import { BertForSequenceClassification } from '../models/bert.js';
+import { BertForMaskedLM, isBertEncoderKey } from '../models/bert-mlm.js';
 import { type ModelConfig, resolveConfig } from '../models/config.js';
 import { createModel } from '../models/create.js';
 import { LlamaForCausalLM } from '../models/llama.js';
@@ -21,12 +22,18 @@ import {
 } from './checkpoint.js';
 import { writeLossPlot } from './loss-plot.js';
 import { binaryMetrics } from './metrics.js';
-import { classifyTask, evaluateClassifier, prepareClassifyData } from './tasks/classify.js';
+import {
+  type ClassifyDataOptions,
+  classifyTask,
+  evaluateClassifier,
+  prepareClassifyData,
+} from './tasks/classify.js';
 import { evaluateLm, lmTask, prepareLmData } from './tasks/lm.js';
 import type { MessageView } from './tasks/message-view.js';
-import { BEST_DIR, METRICS_FILE, Trainer, type TrainResult } from './trainer.js';
+import { evaluateMlm, mlmTask, prepareMlmData } from './tasks/mlm.js';
+import { BEST_DIR, METRICS_FILE, Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
 
-export type TaskName = 'classify' | 'lm';
+export type TaskName = 'classify' | 'lm' | 'mlm';
 
 export interface TrainRunOptions {
   task: TaskName;
@@ -46,13 +53,14 @@ export interface TrainRunOptions {
   weightDecay?: number;
   /** Use only the first `limit` training items (for quick runs and tests). */
   limit?: number;
-  /** classify: which part of each message the window covers (default `subject-body`). */
+  /** classify, mlm: which part of each message the window covers (default `subject-body`). */
   input?: MessageView;
   /** classify: score the test split with the best-validation weights (default) or the last ones. */
   select?: 'best' | 'last';
   /**
    * Start from the weights (and tokenizer) of this checkpoint directory instead of a random
-   * initialization, with a fresh optimizer and schedule: a second fine-tuning stage.
+   * initialization, with a fresh optimizer and schedule: a second fine-tuning stage. A classifier
+   * started from an mlm checkpoint takes its encoder and keeps its own fresh pooler and classifier.
    */
   init?: string;
   /** LM validation uses the first this many blocks of the validation split. */
@@ -102,7 +110,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     accumulate: o.accumulate ?? 1,
     ...(o.limit === undefined ? {} : { limit: o.limit }),
     ...(o.evalBlocks === undefined ? {} : { evalBlocks: o.evalBlocks }),
-    ...(o.task === 'classify' ? { input: o.input ?? 'subject-body' } : {}),
+    ...(o.task === 'lm' ? {} : { input: o.input ?? 'subject-body' }),
     ...(o.init === undefined ? {} : { init: o.init }),
   };
   const tokenizerDir = o.resume ? o.out : o.init;
@@ -131,6 +139,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     ...(record.input === undefined ? {} : { view: record.input }),
   };
   const threads = getNumThreads();
+  if (o.task === 'mlm') return runMlm(o, common, dataOpts, threads);
   if (o.task === 'classify') {
     const data = prepareClassifyData(dataOpts);
     const config = modelConfig(o.model, 'bert', data.tokenizer, o.seqLen);
@@ -209,6 +218,45 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
   return result;
 }
 
+type CommonTrainerOptions = Omit<TrainerOptions<Module>, 'model' | 'task'>;
+
+/** `frugal train --task mlm`: MLM pretraining of a BERT encoder on the classify messages, scored on test. */
+async function runMlm(
+  o: TrainRunOptions,
+  common: CommonTrainerOptions,
+  dataOpts: ClassifyDataOptions,
+  threads: number,
+): Promise<Record<string, unknown>> {
+  const data = prepareMlmData(dataOpts);
+  const config = modelConfig(o.model, 'bert', data.tokenizer, o.seqLen);
+  if (config.arch !== 'bert') throw wrongArch(o.model, 'mlm', 'bert');
+  const model = new BertForMaskedLM(config, { seed: o.seed });
+  if (o.init !== undefined && !o.resume) await loadWeightsFrom(model, o.init);
+  const trainer = new Trainer({
+    ...common,
+    model,
+    task: mlmTask(data, { batch: o.batch, seed: o.seed, accumulate: common.accumulate ?? 1 }),
+    extras: extras(config, data.tokenizer),
+  });
+  const fit = await trainer.fit();
+  if (fit.stopped) return stoppedRun(o, fit);
+  const test = noGrad(() => evaluateMlm(model.eval(), data, data.test.docs));
+  await writeLossPlot(
+    join(o.out, METRICS_FILE),
+    join(o.out, LOSS_PLOT_FILE),
+    `${o.model} MLM on SpamAssassin ${o.input ?? 'subject-body'} (seq ${o.seqLen}, batch ${o.batch})`,
+  );
+  const result = {
+    ...summary(o, fit, model.parameterCount(), threads),
+    input: o.input ?? 'subject-body',
+    ...(o.init === undefined ? {} : { init: o.init }),
+    ...(fit.best === undefined ? {} : { best: { step: fit.best.step, validation: round(fit.best.metrics) } }),
+    test: round(test),
+  };
+  await writeFileAtomic(join(o.out, RESULT_FILE), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
 /** Loads a checkpoint's config, tokenizer and weights, and the run record it was trained with. */
 export async function loadCheckpointModel(dir: string) {
   const state = await readTrainerState(dir);
@@ -220,7 +268,8 @@ export async function loadCheckpointModel(dir: string) {
     ) as Partial<ModelConfig>,
   );
   const tokenizer = await loadTokenizer(dir);
-  const model = createModel(config);
+  const model =
+    run.task === 'mlm' && config.arch === 'bert' ? new BertForMaskedLM(config) : createModel(config);
   const weights = await loadModelWeights(dir, state);
   try {
     model.loadStateDict(weights);
@@ -253,6 +302,11 @@ export async function evaluateCheckpoint(
 ): Promise<Record<string, unknown>> {
   const { model, run, state, dataOptions: dataOpts } = await loadCheckpointModel(dir);
   const head = { checkpoint: dir, task: run.task, step: state.step, split };
+  if (run.task === 'mlm') {
+    if (!(model instanceof BertForMaskedLM)) throw wrongArch(run.model, 'mlm', 'bert');
+    const data = prepareMlmData(dataOpts);
+    return { ...head, ...round(noGrad(() => evaluateMlm(model, data, data[split].docs))) };
+  }
   if (run.task === 'classify') {
     if (!(model instanceof BertForSequenceClassification)) throw wrongArch(run.model, 'classify', 'bert');
     const data = prepareClassifyData(dataOpts);
@@ -276,11 +330,25 @@ function stoppedRun(o: TrainRunOptions, fit: TrainResult): Record<string, unknow
   };
 }
 
-/** Puts the weights of a checkpoint (or of the best/ snapshot) into the model. */
-async function loadWeightsFrom(model: Module, dir: string): Promise<void> {
-  const weights = await loadModelWeights(dir, await readTrainerState(dir));
+/**
+ * Puts the weights of a checkpoint (or of the best/ snapshot) into the model. A classifier reading
+ * an mlm checkpoint takes only the encoder, and every encoder parameter must be there.
+ */
+export async function loadWeightsFrom(model: Module, dir: string): Promise<void> {
+  const state = await readTrainerState(dir);
+  const weights = await loadModelWeights(dir, state);
+  const encoderOnly = state.run.task === 'mlm' && !(model instanceof BertForMaskedLM);
   try {
-    model.loadStateDict(weights);
+    if (encoderOnly) {
+      const encoder = Object.entries(weights).filter(([k]) => isBertEncoderKey(k));
+      const missing = model.namedParameters().find(([k]) => isBertEncoderKey(k) && !(k in weights));
+      if (missing !== undefined)
+        throw new FrugalError('E_NOT_FOUND', `the mlm checkpoint has no ${missing[0]}`, {
+          op: 'loadWeightsFrom',
+          field: missing[0],
+        });
+      model.loadStateDict(Object.fromEntries(encoder), { strict: false });
+    } else model.loadStateDict(weights);
   } catch (e) {
     throw new FrugalError('E_CONFIG', `the weights in ${dir} do not fit the model being trained`, {
       op: 'frugal train',
@@ -366,7 +434,7 @@ function wrongArch(model: string, task: TaskName, arch: string): FrugalError {
   return new FrugalError('E_CONFIG', `task ${task} needs a ${arch} model, and ${model} is not one`, {
     op: 'frugal train',
     field: 'model',
-    hint: task === 'classify' ? 'use --model bert-mini (or another bert config)' : 'use --model llama-tiny',
+    hint: task === 'lm' ? 'use --model llama-tiny' : 'use --model bert-mini (or another bert config)',
   });
 }
 

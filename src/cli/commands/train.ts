@@ -26,6 +26,9 @@ Examples:
   $ frugal train --task classify --model bert-mini --steps 600 --batch 16 --seq-len 128 --out runs/spam
   # a second stage from the first run's best-validation weights, with a fresh optimizer and schedule
   $ frugal train --task classify --model bert-mini --init runs/spam/best --steps 250 --lr 3e-4 --seed 1 --out runs/spam2
+  # MLM pretraining of the encoder on the training messages, then a classifier started from it
+  $ frugal train --task mlm --model bert-mini --input headers-body --seq-len 64 --steps 600 --out runs/mlm
+  $ frugal train --task classify --model bert-mini --input headers-body --seq-len 64 --init runs/mlm --out runs/spam-mlm
   # a Llama-tiny language model on Python source for 10 minutes, then a sample from it
   $ frugal train --task lm --model llama-tiny --minutes 10 --out runs/py
   $ frugal generate --checkpoint runs/py --prompt "def "
@@ -33,14 +36,20 @@ Examples:
   $ frugal train --task lm --model llama-tiny --minutes 10 --out runs/py --resume
 
 Writes into --out: model.safetensors, optimizer.safetensors, trainer-state.json, config.json,
-tokenizer.json (every --eval-every steps, atomically), metrics.jsonl, result.json, and for lm loss.svg;
-for classify also best/ (the best-validation weights, which the test score uses unless --select last).`;
+tokenizer.json (every --eval-every steps, atomically), metrics.jsonl, result.json, and for lm and mlm
+loss.svg; for classify and mlm also best/ (the best-validation weights, which the test score uses unless --select last).`;
 
 export function register(program: Command): void {
   program
     .command('train')
-    .description('Train a model on SpamAssassin (classify, BERT) or Python source (lm, Llama)')
-    .addOption(new Option('--task <task>', 'classify | lm').choices(['classify', 'lm']).makeOptionMandatory())
+    .description(
+      'Train a model on SpamAssassin (classify or mlm pretraining, BERT) or Python source (lm, Llama)',
+    )
+    .addOption(
+      new Option('--task <task>', 'classify | mlm | lm')
+        .choices(['classify', 'mlm', 'lm'])
+        .makeOptionMandatory(),
+    )
     .requiredOption(
       '--model <name|file>',
       'a preset (bert-mini, bert-tiny, llama-tiny, ...) or a config JSON',
@@ -73,7 +82,7 @@ export function register(program: Command): void {
     .addOption(
       new Option(
         '--input <view>',
-        'classify: what the window covers: raw (message as stored), subject-body, headers-body',
+        'classify, mlm: what the window covers: raw (message as stored), subject-body, headers-body',
       )
         .choices(MESSAGE_VIEWS)
         .default('subject-body'),
@@ -85,7 +94,7 @@ export function register(program: Command): void {
     )
     .option(
       '--init <dir>',
-      'start from this checkpoint (weights and tokenizer; best/ of a run works too) with a fresh optimizer',
+      'start from this checkpoint (weights and tokenizer; best/ of a run works too) with a fresh optimizer; classify from an mlm run takes its encoder',
     )
     .option('--limit <n>', 'use only the first n training items (quick runs)', int('--limit', 1))
     .option('--eval-blocks <n>', 'lm: validation blocks scored at each eval', int('--eval-blocks', 1), 64)
