@@ -52,9 +52,9 @@ describe('BERT trace (opt-in hidden states and attention probabilities)', () => 
         const trace: BertTrace = { hidden: [], attention: [] };
         const traced = Array.from(f32Data(m.forward(b.ids, b.mask, undefined, trace).value));
         // The traced pass takes the unfused attention path: equal up to f32 rounding.
-        traced.forEach((v, i) =>
-          assert.ok(Math.abs(v - plain[i]!) < 1e-4, `logit ${i}: ${v} vs ${plain[i]}`),
-        );
+        traced.forEach((v, i) => {
+          assert.ok(Math.abs(v - plain[i]!) < 1e-4, `logit ${i}: ${v} vs ${plain[i]}`);
+        });
         assert.equal(trace.hidden.length, config.layers + 1);
         assert.equal(trace.attention.length, config.layers);
         assert.deepEqual(trace.hidden[2]!.shape, [3, 12, config.hidden]);
