@@ -27,8 +27,10 @@ import { checkpointDataOptions } from '../train/run.js';
 import { evaluateClassifier, prepareClassifyData } from '../train/tasks/classify.js';
 import { EOS_TOKEN, evaluateLm, prepareLmData } from '../train/tasks/lm.js';
 import { findLayers } from './layers.js';
+import { parseSpec } from './nxm-spec.js';
 import type { LayerPlan } from './quantize-model.js';
 import { QuantizedLinear } from './quantized-linear.js';
+import { type SparseLayout, SparseQuantizedLinear } from './sparse-linear.js';
 import { type EmbeddingLayout, QuantizedEmbedding } from './xtc-embedding.js';
 
 export const COMPRESS_FILE = 'compress.json';
@@ -39,6 +41,8 @@ export interface CompressedMetadata {
   layers: LayerPlan[];
   /** Quantized embedding tables (XTC); absent when every table is f32. */
   embeddings?: EmbeddingLayout[];
+  /** N:M-sparse quantized Linears (NxMiFormer); absent for the other methods. */
+  sparse?: SparseLayout[];
 }
 
 /** Swaps the planned Linear layers of a freshly built model for empty quantized ones. */
@@ -55,6 +59,39 @@ export function applyQuantizedLayout(model: Module, layers: readonly LayerPlan[]
       });
     }
     site.parent.replaceChild(site.name, QuantizedLinear.placeholder(l, site.layer.bias !== undefined));
+    site.layer.dispose();
+  }
+}
+
+/** Swaps the listed Linear layers of a freshly built model for empty N:M-sparse packed ones. */
+export function applySparseLayout(model: Module, layers: readonly SparseLayout[], file: string): void {
+  const sites = new Map(findLayers(model, (m): m is Linear => m instanceof Linear).map((s) => [s.path, s]));
+  for (const l of layers) {
+    const site = sites.get(l.path);
+    const spec = parseSpec(l.spec, `sparse.${l.path}.spec`);
+    const perRow = (l.inFeatures * spec.n) / spec.m;
+    const fits = Number.isInteger(perRow) && (spec.bits === 8 || perRow % 2 === 0);
+    if (
+      !site ||
+      !fits ||
+      site.layer.inFeatures !== l.inFeatures ||
+      site.layer.outFeatures !== l.outFeatures
+    ) {
+      throw new FrugalError(
+        'E_IO',
+        `sparse layer ${l.path} (${l.spec}) does not match the model in config.json`,
+        {
+          op: 'loadCompressedCheckpoint',
+          file,
+          field: l.path,
+          hint: 'config.json and model.safetensors come from different models',
+        },
+      );
+    }
+    site.parent.replaceChild(
+      site.name,
+      SparseQuantizedLinear.placeholder(spec, l.outFeatures, l.inFeatures, site.layer.bias !== undefined),
+    );
     site.layer.dispose();
   }
 }
@@ -91,6 +128,7 @@ export async function saveCompressedCheckpoint(
     method: meta.method,
     layers: JSON.stringify(meta.layers),
     ...(meta.embeddings ? { embeddings: JSON.stringify(meta.embeddings) } : {}),
+    ...(meta.sparse ? { sparse: JSON.stringify(meta.sparse) } : {}),
   });
   await writeFileAtomic(join(dir, CHECKPOINT_FILES.config), `${JSON.stringify(files.config, null, 2)}\n`);
   const tokenizer = files.sourceDir && join(files.sourceDir, CHECKPOINT_FILES.tokenizer);
@@ -126,10 +164,13 @@ export async function loadCompressedCheckpoint(
     typeof metadata.embeddings === 'string'
       ? (JSON.parse(metadata.embeddings) as EmbeddingLayout[])
       : undefined;
+  const sparse =
+    typeof metadata.sparse === 'string' ? (JSON.parse(metadata.sparse) as SparseLayout[]) : undefined;
   const model = createModel(config);
   try {
     applyQuantizedLayout(model, layers, file);
     if (embeddings) applyEmbeddingLayout(model, embeddings, file);
+    if (sparse) applySparseLayout(model, sparse, file);
     model.loadStateDict(tensors);
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
@@ -138,7 +179,12 @@ export async function loadCompressedCheckpoint(
   return {
     model,
     config,
-    meta: { method: metadata.method ?? 'unknown', layers, ...(embeddings ? { embeddings } : {}) },
+    meta: {
+      method: metadata.method ?? 'unknown',
+      layers,
+      ...(embeddings ? { embeddings } : {}),
+      ...(sparse ? { sparse } : {}),
+    },
   };
 }
 

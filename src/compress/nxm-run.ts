@@ -8,8 +8,10 @@
  *  5. the packed model measured against the f32 checkpoint on the test split (task metrics,
  *     logit agreement, compression with and without metadata, forward latency interleaved).
  * Writes into `out`: report.json, nxm-log.jsonl (sensitivity rows), admm/ and finetune/ (the
- * Trainer's metrics.jsonl and f32 checkpoints of each phase) and model.safetensors (the packed
- * layers' codes, metadata, scales, and every other parameter f32; the assignment in its metadata).
+ * Trainer's metrics.jsonl and f32 checkpoints of each phase) and the compressed checkpoint
+ * (checkpoint.ts: model.safetensors with the packed layers' codes, metadata and scales, every other
+ * parameter f32, each packed layer's spec in its metadata; config.json, tokenizer.json,
+ * compress.json), which `frugal eval` and loadCompressedCheckpoint load.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,10 +24,12 @@ import { median } from '../core/timing.js';
 import { padBatch } from '../data/batching.js';
 import { BertForSequenceClassification } from '../models/bert.js';
 import { hfNameMap } from '../models/hf-names.js';
-import { writeSafetensors } from '../models/safetensors.js';
+import { readSafetensors } from '../models/safetensors.js';
+import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
 import { tensor } from '../tensor/creation.js';
 import { tidy } from '../tensor/scope.js';
+import { parseJson, readCheckpointFile } from '../train/checkpoint.js';
 import { loadCheckpointModel } from '../train/run.js';
 import {
   type ClassifyData,
@@ -34,6 +38,7 @@ import {
   prepareClassifyData,
 } from '../train/tasks/classify.js';
 import { attachNxm, type NxmTrainResult, trainNxm } from './admm.js';
+import { applySparseLayout, saveCompressedCheckpoint } from './checkpoint.js';
 import { findLayers } from './layers.js';
 import { LogitComparison, type LogitStats } from './measure.js';
 import { candidatesOf, fixedSpecOf, isExcluded, type NxmConfig } from './nxm-config.js';
@@ -41,7 +46,7 @@ import { NxmLinear } from './nxm-linear.js';
 import { type SearchResult, searchAssignment } from './nxm-search.js';
 import { type NxmBytes, type NxmRatio, type NxmSpec, nxmRatio, specName } from './nxm-spec.js';
 import { measureSensitivity, nxmTargets, type SensitivityTable, type TargetLayer } from './sensitivity.js';
-import { SparseQuantizedLinear } from './sparse-linear.js';
+import { type SparseLayout, SparseQuantizedLinear } from './sparse-linear.js';
 import { f32Data } from './tensor-data.js';
 
 export interface NxmRunOptions {
@@ -157,13 +162,13 @@ function plan(
   return { assignment: search.assignment, sensitivity, search };
 }
 
-/** Replaces every NxmLinear by its packed inference layer; returns the packed layers' bytes. */
-function packAll(model: Module): NxmBytes[] {
+/** Replaces every NxmLinear by its packed inference layer; returns the packed layers. */
+function packAll(model: Module): { path: string; layer: SparseQuantizedLinear }[] {
   return findLayers(model, (m): m is NxmLinear => m instanceof NxmLinear).map((s) => {
     const packed = SparseQuantizedLinear.fromNxm(s.layer);
     s.parent.replaceChild(s.name, packed);
     s.layer.dispose();
-    return packed.bytes();
+    return { path: s.path, layer: packed };
   });
 }
 
@@ -247,7 +252,8 @@ export async function runNxm(o: NxmRunOptions): Promise<NxmReport> {
     out: { admm: join(o.out, 'admm'), finetune: join(o.out, 'finetune') },
     progress,
   });
-  const bytes = packAll(model);
+  const packed = packAll(model);
+  const bytes = packed.map((p) => p.layer.bytes());
   say('measuring on the test split');
   const limit = Math.min(c.eval?.limit ?? data.test.docs.length, data.test.docs.length);
   const test = { docs: data.test.docs.slice(0, limit), labels: data.test.labels.slice(0, limit) };
@@ -316,11 +322,87 @@ export async function runNxm(o: NxmRunOptions): Promise<NxmReport> {
     elapsedS: (performance.now() - start) / 1000,
   };
   await writeFileAtomic(join(o.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  await writeSafetensors(join(o.out, 'model.safetensors'), model.stateDict(), {
-    format: 'frugal-nxm',
-    assignment: JSON.stringify(report.assignment),
-  });
+  await saveCompressedCheckpoint(
+    o.out,
+    model,
+    { method: 'nxm', layers: [], sparse: packed.map((p) => p.layer.layout(p.path)) },
+    {
+      config: model.config,
+      sourceDir: o.checkpoint,
+      record: { source: { checkpoint: o.checkpoint, step: teacher.state.step, run }, report },
+    },
+  );
   teacher.model.dispose();
   model.dispose();
   return report;
+}
+
+/**
+ * Rewrites, in place, an `out` directory from before NxM runs saved a compressed checkpoint (its
+ * model.safetensors has format "frugal-nxm" and only the assignment) into one `frugal eval` loads:
+ * the same tensors with each packed layer's layout, plus config.json, tokenizer.json and
+ * compress.json from the source run named in report.json. Nothing is retrained.
+ */
+export async function resaveNxmRun(dir: string): Promise<void> {
+  const op = 'resaveNxmRun';
+  const report = parseJson(
+    await readCheckpointFile(dir, 'report.json'),
+    join(dir, 'report.json'),
+  ) as NxmReport;
+  const file = join(dir, 'model.safetensors');
+  await readCheckpointFile(dir, 'model.safetensors');
+  const { tensors, metadata } = await readSafetensors(file);
+  const source = await loadCheckpointModel(report.checkpoint);
+  try {
+    if (metadata.format !== 'frugal-nxm' || typeof metadata.assignment !== 'string') {
+      throw new FrugalError(
+        'E_IO',
+        `${file} is not a pre-checkpoint NxM run (metadata format ${String(metadata.format)})`,
+        {
+          op,
+          file,
+          hint: 'only directories written by the first `frugal compress --method nxm` need re-saving',
+        },
+      );
+    }
+    const linears = new Map(
+      findLayers(source.model, (m): m is Linear => m instanceof Linear).map((s) => [s.path, s.layer]),
+    );
+    const sparse = (JSON.parse(metadata.assignment) as { path: string; spec: string }[]).map(
+      ({ path, spec }): SparseLayout => {
+        const l = linears.get(path);
+        if (!l) {
+          throw new FrugalError(
+            'E_IO',
+            `the assignment names ${path}, which ${report.checkpoint} has no Linear at`,
+            {
+              op,
+              file,
+              field: path,
+              hint: 'report.json names the wrong source checkpoint',
+            },
+          );
+        }
+        return { path, inFeatures: l.inFeatures, outFeatures: l.outFeatures, spec };
+      },
+    );
+    applySparseLayout(source.model, sparse, file);
+    source.model.loadStateDict(tensors);
+    await saveCompressedCheckpoint(
+      dir,
+      source.model,
+      { method: 'nxm', layers: [], sparse },
+      {
+        config: source.model.config,
+        sourceDir: report.checkpoint,
+        record: {
+          source: { checkpoint: report.checkpoint, step: source.state.step, run: source.run },
+          report,
+        },
+      },
+    );
+  } finally {
+    for (const t of Object.values(tensors)) t.dispose();
+    source.model.dispose();
+  }
 }

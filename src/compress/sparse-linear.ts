@@ -23,7 +23,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { quantAddon } from './native.js';
 import { packNm } from './nm-sparsity.js';
 import type { NxmLinear } from './nxm-linear.js';
-import { type NxmBytes, type NxmSpec, patternOf } from './nxm-spec.js';
+import { indexBitsOf, type NxmBytes, type NxmSpec, patternOf, specName } from './nxm-spec.js';
 import { packCodes } from './packed-codes.js';
 import { f32Data, i8Data, u8Data } from './tensor-data.js';
 import { quantizeValues } from './weight-quant.js';
@@ -35,6 +35,15 @@ export interface SparsePacked {
   values: Int8Array | Uint8Array;
   indices: Uint8Array;
   scales: Float32Array;
+}
+
+/** What a compressed checkpoint records per packed layer, to rebuild it before loading its tensors. */
+export interface SparseLayout {
+  path: string;
+  inFeatures: number;
+  outFeatures: number;
+  /** "N:M/intB" (nxm-spec.ts parseSpec). */
+  spec: string;
 }
 
 /** Packs an N:M-sparse f32 weight [out, in] (zeros outside its mask) with per-row scales. */
@@ -162,6 +171,27 @@ export class SparseQuantizedLinear extends Module {
     this.freeze();
   }
 
+  /** An all-zero layer with the tensor shapes of `spec`, for loadStateDict to fill. */
+  static placeholder(
+    spec: NxmSpec,
+    outFeatures: number,
+    inFeatures: number,
+    bias: boolean,
+  ): SparseQuantizedLinear {
+    const kept = (outFeatures * inFeatures * spec.n) / spec.m;
+    return new SparseQuantizedLinear(
+      {
+        spec,
+        outFeatures,
+        inFeatures,
+        values: spec.bits === 8 ? new Int8Array(kept) : new Uint8Array(kept / 2),
+        indices: new Uint8Array(Math.ceil((kept * indexBitsOf(spec.m)) / 8)),
+        scales: new Float32Array(outFeatures),
+      },
+      bias ? tensor(new Float32Array(outFeatures)) : undefined,
+    );
+  }
+
   static fromNxm(layer: NxmLinear): SparseQuantizedLinear {
     const p = packSparse(layer.maskedWeight(), layer.outFeatures, layer.inFeatures, layer.spec);
     return new SparseQuantizedLinear(p, layer.bias ? tensor(f32Data(layer.bias.value).slice()) : undefined);
@@ -177,6 +207,10 @@ export class SparseQuantizedLinear extends Module {
       indices: u8Data(this.weightIndex.value),
       scales: f32Data(this.weightScale.value),
     };
+  }
+
+  layout(path: string): SparseLayout {
+    return { path, inFeatures: this.inFeatures, outFeatures: this.outFeatures, spec: specName(this.spec) };
   }
 
   /** Bytes of codes, metadata and scales (the bias excluded, as in every NxM ratio). */

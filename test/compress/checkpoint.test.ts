@@ -8,10 +8,12 @@ import { loadCompressedCheckpoint, saveCompressedCheckpoint } from '../../src/co
 import { parseZeroQuantConfig } from '../../src/compress/config.js';
 import { quantizeModel } from '../../src/compress/quantize-model.js';
 import { QuantizedLinear } from '../../src/compress/quantized-linear.js';
+import { SparseQuantizedLinear } from '../../src/compress/sparse-linear.js';
 import { isFrugalError } from '../../src/core/errors.js';
 import { type BertForSequenceClassification, createModel, resolveConfig } from '../../src/models/index.js';
 import { writeSafetensors } from '../../src/models/safetensors.js';
 import * as F from '../../src/ops/index.js';
+import { packFixedNxm } from './nxm-fixture.js';
 
 describe('compressed checkpoints', () => {
   it('a W4A8-mixed BERT saved and loaded gives the same logits', async () => {
@@ -46,6 +48,70 @@ describe('compressed checkpoints', () => {
       model.dispose();
       bert.dispose();
       ids.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an NxM-packed BERT (2:4/int8 and 1:4/int4 layers) saved and loaded gives the same logits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'frugal-compress-'));
+    try {
+      const config = resolveConfig('bert-tiny', { vocabSize: 120, maxPositions: 32 });
+      const model = createModel(config, { seed: 5 }) as BertForSequenceClassification;
+      model.eval();
+      const sparse = packFixedNxm(model);
+      const ids = F.tensor(
+        Int32Array.from({ length: 2 * 16 }, (_, i) => (i * 11) % 120),
+        { shape: [2, 16] },
+      );
+      const want = noGrad(() => F.tidy(() => model.forward(ids).value.toFlatArray()));
+      await saveCompressedCheckpoint(
+        dir,
+        model,
+        { method: 'nxm', layers: [], sparse },
+        { config, record: { test: true } },
+      );
+      const back = await loadCompressedCheckpoint(dir);
+      assert.equal(back.meta.method, 'nxm');
+      assert.deepEqual(back.meta.sparse, sparse);
+      const bert = back.model as BertForSequenceClassification;
+      const up = bert.blocks.items[0]!.mlp.up as unknown as SparseQuantizedLinear;
+      assert.ok(up instanceof SparseQuantizedLinear);
+      assert.deepEqual(
+        up.layout('blocks.0.mlp.up'),
+        sparse.find((l) => l.path === 'blocks.0.mlp.up'),
+      );
+      assert.equal(sparse.filter((l) => l.spec === '1:4/int4').length, sparse.length / 2);
+      assert.deepEqual(
+        noGrad(() => F.tidy(() => bert.forward(ids).value.toFlatArray())),
+        want,
+      );
+      model.dispose();
+      bert.dispose();
+      ids.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a sparse layout that does not fit the model, naming the layer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'frugal-compress-'));
+    try {
+      const config = resolveConfig('bert-tiny', { vocabSize: 50, maxPositions: 16 });
+      const model = createModel(config, { seed: 1 });
+      const sparse = packFixedNxm(model);
+      const bad = sparse.map((l, i) => (i === 0 ? { ...l, spec: '2:3/int8' } : l));
+      await saveCompressedCheckpoint(
+        dir,
+        model,
+        { method: 'nxm', layers: [], sparse: bad },
+        { config, record: {} },
+      );
+      await assert.rejects(
+        loadCompressedCheckpoint(dir),
+        (e) => isFrugalError(e, 'E_IO') && e.details.field === bad[0]!.path,
+      );
+      model.dispose();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
