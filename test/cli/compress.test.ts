@@ -15,6 +15,7 @@ import { saveTokenizerJson } from '../../src/data/tokenizer-json.js';
 import { trainBpe } from '../../src/data/train-bpe.js';
 import { type BertForSequenceClassification, createModel, resolveConfig } from '../../src/models/index.js';
 import { CLASSIFY_SPECIAL_TOKENS } from '../../src/train/tasks/classify.js';
+import { packFixedNxm } from '../compress/nxm-fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'frugal-cli-compress-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -47,6 +48,10 @@ async function frugal(...args: string[]) {
 
 const xtcDir = join(root, 'spam-xtc');
 const lmDir = join(root, 'lm', 'w8a8');
+// Outside `root`: compress report over `root` tabulates the XTC run alone.
+const nxmRoot = mkdtempSync(join(tmpdir(), 'frugal-cli-nxm-'));
+after(() => rmSync(nxmRoot, { recursive: true, force: true }));
+const nxmDir = join(nxmRoot, 'spam-nxm');
 
 /** A 2-layer ternary student of a 4-layer BERT, saved the way `frugal compress --method xtc` saves it. */
 before(async () => {
@@ -89,6 +94,19 @@ before(async () => {
   );
   teacher.dispose();
   student.dispose();
+  const nxm = createModel(config, { seed: 6 });
+  const sparse = packFixedNxm(nxm);
+  await saveCompressedCheckpoint(
+    nxmDir,
+    nxm,
+    { method: 'nxm', layers: [], sparse },
+    {
+      config,
+      sourceDir: source,
+      record: { source: { checkpoint: source, step: 5, run }, report: { method: 'nxm' } },
+    },
+  );
+  nxm.dispose();
   const lmConfig = resolveConfig('llama-tiny', { vocabSize: tokenizer.vocabSize, maxPositions: 32 });
   const lm = createModel(lmConfig, { seed: 4 });
   const q = quantizeModel(lm, { scheme: 'w8a8' });
@@ -115,6 +133,17 @@ describe('frugal eval / compress report on a compressed checkpoint', () => {
     assert.equal(doc.split, 'test');
     assert.equal(typeof doc.accuracy, 'number');
     assert.equal(doc.n, 10);
+  });
+
+  it('frugal eval loads an NxM (N:M-sparse packed) directory and scores the source run split', async () => {
+    const r = await frugal('eval', '--checkpoint', nxmDir, '--split', 'validation');
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    assert.equal(doc.method, 'nxm');
+    assert.equal(doc.step, 5);
+    assert.equal(doc.split, 'validation');
+    assert.equal(typeof doc.accuracy, 'number');
+    assert.equal(typeof doc.loss, 'number');
   });
 
   it('frugal generate continues a prompt with a compressed (W8A8) language model, greedy and deterministic', async () => {
