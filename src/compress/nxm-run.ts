@@ -67,7 +67,15 @@ export interface NxmReport {
   assignment: { path: string; spec: string }[];
   sensitivity?: SensitivityTable;
   search?: Omit<SearchResult, 'assignment'>;
-  size: { fp32Bytes: number; valueBytes: number; metadataBytes: number; scaleBytes: number; ratio: NxmRatio };
+  size: {
+    fp32Bytes: number;
+    valueBytes: number;
+    metadataBytes: number;
+    scaleBytes: number;
+    /** values + metadata + scales: what `frugal compress report` divides fp32Bytes by. */
+    compressedBytes: number;
+    ratio: NxmRatio;
+  };
   train: { admmSteps: number; finetuneSteps: number; residual?: number; validation?: Record<string, number> };
   fp32: Record<string, number>;
   compressed: Record<string, number>;
@@ -300,6 +308,7 @@ export async function runNxm(o: NxmRunOptions): Promise<NxmReport> {
       valueBytes: sum((b) => b.values),
       metadataBytes: sum((b) => b.metadata),
       scaleBytes: sum((b) => b.scales),
+      compressedBytes: sum((b) => b.values + b.metadata + b.scales),
       ratio: nxmRatio(bytes),
     },
     train: {
@@ -341,14 +350,18 @@ export async function runNxm(o: NxmRunOptions): Promise<NxmReport> {
  * Rewrites, in place, an `out` directory from before NxM runs saved a compressed checkpoint (its
  * model.safetensors has format "frugal-nxm" and only the assignment) into one `frugal eval` loads:
  * the same tensors with each packed layer's layout, plus config.json, tokenizer.json and
- * compress.json from the source run named in report.json. Nothing is retrained.
+ * compress.json from the source run named in report.json (which gains size.compressedBytes).
+ * Nothing is retrained.
  */
 export async function resaveNxmRun(dir: string): Promise<void> {
   const op = 'resaveNxmRun';
-  const report = parseJson(
-    await readCheckpointFile(dir, 'report.json'),
-    join(dir, 'report.json'),
-  ) as NxmReport;
+  const read = parseJson(await readCheckpointFile(dir, 'report.json'), join(dir, 'report.json')) as NxmReport;
+  // Older reports predate size.compressedBytes, which `frugal compress report` reads.
+  const { valueBytes, metadataBytes, scaleBytes } = read.size;
+  const report: NxmReport = {
+    ...read,
+    size: { ...read.size, compressedBytes: valueBytes + metadataBytes + scaleBytes },
+  };
   const file = join(dir, 'model.safetensors');
   await readCheckpointFile(dir, 'model.safetensors');
   const { tensors, metadata } = await readSafetensors(file);
@@ -401,6 +414,7 @@ export async function resaveNxmRun(dir: string): Promise<void> {
         },
       },
     );
+    await writeFileAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
     source.model.dispose();
