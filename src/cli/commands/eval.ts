@@ -15,7 +15,7 @@ export function register(program: Command): void {
 Examples:
   $ frugal eval --checkpoint runs/spam             # accuracy, precision, recall, F1 (spam positive), loss
   $ frugal eval --checkpoint runs/py --split validation   # loss and perplexity
-  $ frugal eval --checkpoint runs/spam-xtc          # a \`frugal compress\` directory (XTC, ZeroQuant)`,
+  $ frugal eval --checkpoint runs/spam-xtc          # a \`frugal compress\` directory (XTC, ZeroQuant, NxM)`,
     )
     .action(async (o: { checkpoint: string; split: 'test' | 'validation' }) => {
       // The CLI picks the loader: src/train sits below src/compress and cannot load compressed models.
