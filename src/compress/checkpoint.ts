@@ -23,9 +23,10 @@ import { Embedding } from '../nn/embedding.js';
 import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
 import { CHECKPOINT_FILES, parseJson, readCheckpointFile } from '../train/checkpoint.js';
+import { generateText } from '../train/generate.js';
 import { checkpointDataOptions } from '../train/run.js';
 import { evaluateClassifier, prepareClassifyData } from '../train/tasks/classify.js';
-import { EOS_TOKEN, evaluateLm, prepareLmData } from '../train/tasks/lm.js';
+import { evaluateLm, prepareLmData } from '../train/tasks/lm.js';
 import { findLayers } from './layers.js';
 import { parseSpec } from './nxm-spec.js';
 import type { LayerPlan } from './quantize-model.js';
@@ -282,22 +283,7 @@ export async function generateFromCompressed(
 ): Promise<string> {
   const { model, tokenizer } = await loadWithTokenizer(dir);
   try {
-    if (!(model instanceof LlamaForCausalLM))
-      throw new FrugalError('E_CONFIG', 'the compressed checkpoint is not a causal language model', {
-        op: 'frugal generate',
-        file: dir,
-        hint: 'generate from a compressed `frugal train --task lm` checkpoint',
-      });
-    const ids = tokenizer.encode(prompt);
-    if (ids.length === 0)
-      throw new FrugalError('E_ARG', 'the prompt encodes to no tokens', {
-        op: 'frugal generate',
-        field: 'prompt',
-      });
-    const eosId = tokenizer.tokenToId(EOS_TOKEN);
-    const maxNewTokens = Math.min(opts.maxNewTokens, model.config.maxPositions - ids.length);
-    const out = model.generate(ids, { ...opts, maxNewTokens, ...(eosId === undefined ? {} : { eosId }) });
-    return tokenizer.decode(out, { skipSpecialTokens: true });
+    return generateText(model, tokenizer, prompt, opts, dir);
   } finally {
     model.dispose();
   }

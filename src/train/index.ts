@@ -17,7 +17,7 @@ export {
 } from './checkpoint.js';
 export { DataOrder, mixSeed } from './data-order.js';
 export { reseedDropout } from './dropout-seeds.js';
-export { generateFromCheckpoint } from './generate.js';
+export { generateFromCheckpoint, generateText } from './generate.js';
 export { StepHorizon } from './horizon.js';
 export { writeLossPlot } from './loss-plot.js';
 export { type BinaryMetrics, binaryMetrics } from './metrics.js';
