@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Command } from 'commander';
 import { register as registerCompress } from '../../src/cli/commands/compress.js';
 import { register as registerEval } from '../../src/cli/commands/eval.js';
 import { register as registerGenerate } from '../../src/cli/commands/generate.js';
@@ -16,34 +15,13 @@ import { trainBpe } from '../../src/data/train-bpe.js';
 import { type BertForSequenceClassification, createModel, resolveConfig } from '../../src/models/index.js';
 import { CLASSIFY_SPECIAL_TOKENS } from '../../src/train/tasks/classify.js';
 import { packFixedNxm } from '../compress/nxm-fixture.js';
+import { runCliInProcess } from '../support/cli-in-process.js';
 
 const root = mkdtempSync(join(tmpdir(), 'frugal-cli-compress-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-async function frugal(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const program = new Command('frugal')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) });
-  registerCompress(program);
-  registerEval(program);
-  registerGenerate(program);
-  const log = console.log;
-  console.log = (...a: unknown[]) => {
-    stdout += `${a.join(' ')}\n`;
-  };
-  let status = 0;
-  try {
-    await program.parseAsync(['node', 'frugal', ...args]);
-  } catch (e) {
-    const code = (e as { exitCode?: number }).exitCode;
-    status = code ?? 1;
-    if (code === undefined) stderr += (e as Error).message;
-  } finally {
-    console.log = log;
-  }
-  return { status, stdout, stderr };
+function frugal(...args: string[]) {
+  return runCliInProcess([registerCompress, registerEval, registerGenerate], args);
 }
 
 const xtcDir = join(root, 'spam-xtc');

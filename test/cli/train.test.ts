@@ -4,10 +4,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Command } from 'commander';
 import { register as registerEval } from '../../src/cli/commands/eval.js';
 import { register as registerGenerate } from '../../src/cli/commands/generate.js';
 import { register as registerTrain } from '../../src/cli/commands/train.js';
+import { runCliInProcess } from '../support/cli-in-process.js';
 
 const root = mkdtempSync(join(tmpdir(), 'frugal-cli-train-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -22,30 +22,8 @@ function frugalProcess(...args: string[]) {
 }
 
 /** The same commands parsed in this process; status 1 and the message where main.ts would exit with them. */
-async function frugal(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const program = new Command('frugal')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) });
-  registerTrain(program);
-  registerEval(program);
-  registerGenerate(program);
-  const log = console.log;
-  console.log = (...a: unknown[]) => {
-    stdout += `${a.join(' ')}\n`;
-  };
-  let status = 0;
-  try {
-    await program.parseAsync(['node', 'frugal', ...args]);
-  } catch (e) {
-    const code = (e as { exitCode?: number }).exitCode;
-    status = code ?? 1;
-    if (code === undefined) stderr += (e as Error).message;
-  } finally {
-    console.log = log;
-  }
-  return { status, stdout, stderr };
+function frugal(...args: string[]) {
+  return runCliInProcess([registerTrain, registerEval, registerGenerate], args);
 }
 
 function config(name: string, doc: Record<string, unknown>): string {
