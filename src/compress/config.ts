@@ -52,15 +52,38 @@ const schema = z
 export type ZeroQuantConfig = z.infer<typeof schema>;
 
 export function parseZeroQuantConfig(value: unknown, source = 'config'): ZeroQuantConfig {
+  return parseCompressConfig(
+    schema,
+    value,
+    source,
+    'zeroquant',
+    'frugal compress',
+    'see `frugal compress --help` for the keys',
+  );
+}
+
+/**
+ * Validates one method's JSON config against its schema; the first problem becomes an E_CONFIG
+ * naming the field (an unknown key by its own name) and the file it came from.
+ */
+export function parseCompressConfig<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  source: string,
+  method: string,
+  op: string,
+  keysHint: string,
+): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  const field = issue.path.map(String).join('.') || '(root)';
-  throw new FrugalError('E_CONFIG', `invalid zeroquant config: ${issue.message}`, {
-    op: 'frugal compress',
+  const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+  const field = [...issue.path.map(String), ...keys.slice(0, 1)].join('.') || '(root)';
+  throw new FrugalError('E_CONFIG', `invalid ${method} config: ${issue.message}`, {
+    op,
     field,
     ...(source === 'config' ? {} : { file: source }),
-    hint: `fix ${field}; see \`frugal compress --help\` for the keys`,
+    hint: `fix ${field}; ${keysHint}`,
   });
 }
 

@@ -23,6 +23,7 @@
  */
 import { z } from 'zod';
 import { FrugalError } from '../core/errors.js';
+import { parseCompressConfig } from './config.js';
 import { type NxmSpec, parseSpec } from './nxm-spec.js';
 
 const positive = z.number().positive();
@@ -77,19 +78,14 @@ export type NxmConfig = z.infer<typeof schema>;
 export const DEFAULT_CANDIDATES = ['2:4/int8', '2:4/int4', '1:4/int8'] as const;
 
 export function parseNxmConfig(value: unknown, source = 'config'): NxmConfig {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const field = [...issue.path.map(String), ...keys.slice(0, 1)].join('.') || '(root)';
-    throw new FrugalError('E_CONFIG', `invalid nxm config: ${issue.message}`, {
-      op: 'frugal compress --method nxm',
-      field,
-      ...(source === 'config' ? {} : { file: source }),
-      hint: `fix ${field}; the keys are documented in src/compress/nxm-config.ts`,
-    });
-  }
-  const c = r.data;
+  const c = parseCompressConfig(
+    schema,
+    value,
+    source,
+    'nxm',
+    'frugal compress --method nxm',
+    'the keys are documented in src/compress/nxm-config.ts',
+  );
   for (const [i, s] of (c.candidates ?? []).entries()) parseSpec(s, `candidates.${i}`);
   for (const [i, m] of (c.modules ?? []).entries()) {
     if (m.sparsity) parseSpec(`${m.sparsity}/int8`, `modules.${i}.sparsity`);

@@ -8,7 +8,7 @@
  *     "eval": { "limit": 512, "latencyBatch": 8 } }
  */
 import { z } from 'zod';
-import { FrugalError } from '../core/errors.js';
+import { parseCompressConfig } from './config.js';
 import { DEFAULT_DISTILL_WEIGHTS, type DistillWeights } from './distill.js';
 import type { WeightBits } from './weight-quant.js';
 
@@ -63,16 +63,14 @@ export interface XtcSettings {
 const DEFAULT_EMBEDDINGS = { wordEmbeddings: 2, positionEmbeddings: 2 } as const;
 
 export function parseXtcConfig(value: unknown, source = 'config'): XtcConfig {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const field = issue.path.map(String).join('.') || '(root)';
-  throw new FrugalError('E_CONFIG', `invalid xtc config: ${issue.message}`, {
-    op: 'frugal compress',
-    field,
-    ...(source === 'config' ? {} : { file: source }),
-    hint: `fix ${field}; see \`frugal compress --help\` for the keys`,
-  });
+  return parseCompressConfig(
+    schema,
+    value,
+    source,
+    'xtc',
+    'frugal compress',
+    'see `frugal compress --help` for the keys',
+  );
 }
 
 export function xtcSettings(c: XtcConfig): XtcSettings {

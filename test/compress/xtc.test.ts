@@ -215,7 +215,7 @@ describe('XTC quantization-aware training modules', () => {
     assert.equal(s.weights.labels, 0);
     for (const [bad, field] of [
       [{ bits: 4 }, 'bits'],
-      [{ weights: { logit: 1 } }, 'weights'],
+      [{ weights: { logit: 1 } }, 'weights.logit'],
       [{ steps: 0 }, 'steps'],
     ] as const) {
       assert.throws(
