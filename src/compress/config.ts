@@ -11,6 +11,15 @@ import { z } from 'zod';
 import { FrugalError } from '../core/errors.js';
 import type { QuantizeModelOptions } from './quantize-model.js';
 
+/** How a compress run measures (every method): test-split limit and latency batch. */
+export const evalOptionsSchema = z
+  .object({
+    limit: z.number().int().positive().optional(),
+    latencyBatch: z.number().int().positive().optional(),
+  })
+  .strict()
+  .optional();
+
 const schema = z
   .object({
     scheme: z.enum(['w8a8', 'w4a8-mixed']).optional(),
@@ -39,13 +48,7 @@ const schema = z
       })
       .strict()
       .optional(),
-    eval: z
-      .object({
-        limit: z.number().int().positive().optional(),
-        latencyBatch: z.number().int().positive().optional(),
-      })
-      .strict()
-      .optional(),
+    eval: evalOptionsSchema,
   })
   .strict();
 

@@ -23,7 +23,7 @@
  */
 import { z } from 'zod';
 import { FrugalError } from '../core/errors.js';
-import { parseCompressConfig } from './config.js';
+import { evalOptionsSchema, parseCompressConfig } from './config.js';
 import { type NxmSpec, parseSpec } from './nxm-spec.js';
 
 const positive = z.number().positive();
@@ -63,13 +63,7 @@ const schema = z
     finetune: z.object({ steps: steps.optional(), lr: positive.optional() }).strict().optional(),
     batch: z.number().int().positive().optional(),
     seed: z.number().int().nonnegative().optional(),
-    eval: z
-      .object({
-        limit: z.number().int().positive().optional(),
-        latencyBatch: z.number().int().positive().optional(),
-      })
-      .strict()
-      .optional(),
+    eval: evalOptionsSchema,
   })
   .strict();
 

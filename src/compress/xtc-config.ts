@@ -8,7 +8,7 @@
  *     "eval": { "limit": 512, "latencyBatch": 8 } }
  */
 import { z } from 'zod';
-import { parseCompressConfig } from './config.js';
+import { evalOptionsSchema, parseCompressConfig } from './config.js';
 import { DEFAULT_DISTILL_WEIGHTS, type DistillWeights } from './distill.js';
 import type { WeightBits } from './weight-quant.js';
 
@@ -37,7 +37,7 @@ const schema = z
       })
       .strict()
       .optional(),
-    eval: z.object({ limit: positive.optional(), latencyBatch: positive.optional() }).strict().optional(),
+    eval: evalOptionsSchema,
   })
   .strict();
 
