@@ -9,6 +9,25 @@ export interface LogitStats {
   agreement: number;
 }
 
+/** Forward latency of the f32 and the compressed model on one batch, as every run reports it. */
+export interface LatencyComparison {
+  batch: number;
+  seqLen: number;
+  fp32Ms: number;
+  compressedMs: number;
+  /** compressedMs / fp32Ms */
+  ratio: number;
+}
+
+/** State-dict bytes before and after compression, whole and for the Linear weights alone. */
+export interface CompressedSize {
+  fp32Bytes: number;
+  compressedBytes: number;
+  ratio: number;
+  linearFp32Bytes: number;
+  linearBytes: number;
+}
+
 /** Accumulates logit rows of [rows, classes] from both models, batch by batch. */
 export class LogitComparison {
   #dot = 0;

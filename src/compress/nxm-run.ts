@@ -40,7 +40,7 @@ import {
 import { attachNxm, type NxmTrainResult, trainNxm } from './admm.js';
 import { applySparseLayout, saveCompressedCheckpoint } from './checkpoint.js';
 import { findLayers } from './layers.js';
-import { LogitComparison, type LogitStats } from './measure.js';
+import { type LatencyComparison, LogitComparison, type LogitStats } from './measure.js';
 import { candidatesOf, fixedSpecOf, isExcluded, type NxmConfig } from './nxm-config.js';
 import { NxmLinear } from './nxm-linear.js';
 import { type SearchResult, searchAssignment } from './nxm-search.js';
@@ -82,14 +82,7 @@ export interface NxmReport {
   /** compressed accuracy / fp32 accuracy on the test split. */
   accuracyRetained: number;
   logits: LogitStats & { rows: number };
-  latency: {
-    batch: number;
-    seqLen: number;
-    reps: number;
-    fp32Ms: number;
-    compressedMs: number;
-    ratio: number;
-  };
+  latency: LatencyComparison & { reps: number };
   elapsedS: number;
 }
 

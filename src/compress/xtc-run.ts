@@ -20,7 +20,13 @@ import { type EvalRecord, Trainer } from '../train/trainer.js';
 import { saveCompressedCheckpoint } from './checkpoint.js';
 import { distillClassifyTask } from './distill.js';
 import { everyOtherLayer, reduceLayers } from './layer-reduction.js';
-import { LogitComparison, type LogitStats, stateBytes } from './measure.js';
+import {
+  type CompressedSize,
+  type LatencyComparison,
+  LogitComparison,
+  type LogitStats,
+  stateBytes,
+} from './measure.js';
 import { f32Data } from './tensor-data.js';
 import { type XtcConfig, type XtcSettings, xtcSettings } from './xtc-config.js';
 import { finalizeQat, prepareQat, type QatLayouts } from './xtc-qat.js';
@@ -43,12 +49,7 @@ export interface XtcReport {
   task: 'classify';
   settings: XtcSettings;
   keepLayers: number[];
-  size: {
-    fp32Bytes: number;
-    compressedBytes: number;
-    ratio: number;
-    linearFp32Bytes: number;
-    linearBytes: number;
+  size: CompressedSize & {
     embeddingFp32Bytes: number;
     embeddingBytes: number;
     /** Everything else in the compressed state dict (norms, token-type table, classifier), f32. */
@@ -57,7 +58,7 @@ export interface XtcReport {
   fp32: Record<string, number>;
   compressed: Record<string, number>;
   logits: LogitStats & { rows: number };
-  latency: { batch: number; seqLen: number; fp32Ms: number; compressedMs: number; ratio: number };
+  latency: LatencyComparison;
   training: { steps: number; elapsedS: number; evals: EvalRecord[] };
   layers: QatLayouts['layers'];
   embeddings: QatLayouts['embeddings'];

@@ -19,7 +19,13 @@ import { evaluateLm, type LmData, prepareLmData } from '../train/tasks/lm.js';
 import { saveCompressedCheckpoint } from './checkpoint.js';
 import { quantizeOptionsOf, type ZeroQuantConfig } from './config.js';
 import { distillQuantize, type LkdLayerResult } from './lkd.js';
-import { LogitComparison, type LogitStats, stateBytes } from './measure.js';
+import {
+  type CompressedSize,
+  type LatencyComparison,
+  LogitComparison,
+  type LogitStats,
+  stateBytes,
+} from './measure.js';
 import { type QuantizeReport, quantizeModel } from './quantize-model.js';
 import { f32Data } from './tensor-data.js';
 
@@ -36,18 +42,12 @@ export interface ZeroQuantReport {
   out: string;
   task: string;
   config: ZeroQuantConfig;
-  size: {
-    fp32Bytes: number;
-    compressedBytes: number;
-    ratio: number;
-    linearFp32Bytes: number;
-    linearBytes: number;
-  };
+  size: CompressedSize;
   /** Task metrics on the test split (classify: accuracy, F1, loss; lm: loss, perplexity). */
   fp32: Record<string, number>;
   compressed: Record<string, number>;
   logits: LogitStats & { rows: number };
-  latency: { batch: number; seqLen: number; fp32Ms: number; compressedMs: number; ratio: number };
+  latency: LatencyComparison;
   layers: QuantizeReport['layers'];
   lkd?: LkdLayerResult[];
 }
