@@ -4,6 +4,10 @@
  * numpy/OpenBLAS, side by side, at 1 and 2 threads. Shapes are M x N x K: cubes and the BERT-base
  * layer shapes at 8 sequences of 128 tokens (M = 1024). Each figure is a median of ctx.reps runs.
  * Ratio rows: frugal/peak, t2/t1, int8/f32 (GOP/s over GFLOP/s), frugal/onnxruntime, frugal/tfjs.
+ *
+ * `--bert`: only the inference path on the bert-base encoder's GEMMs (prepacked weight, bias and
+ * activation in the tile epilogue: linearF32Packed as nn.Linear calls it) at M = 128 and 1024 rows,
+ * 1 and 2 threads, as GFLOP/s and as a fraction of the FMA peak measured at the same thread count.
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -83,6 +87,49 @@ async function errorMessage<T>(p: Promise<T>): Promise<T | string> {
   }
 }
 
+type Activation = Parameters<NativeAddon['linearF32Packed']>[8];
+
+/**
+ * bert-base's projections per layer, [n, k, activation]: Q, K, V and the output projection are
+ * four separate 768 x 768 Linears; the FFN up-projection carries GELU-erf in its epilogue, and is
+ * also timed without it so that the activation's share shows.
+ */
+const BERT_LAYERS: [n: number, k: number, act: Activation][] = [
+  [768, 768, 'none'],
+  [3072, 768, 'gelu_erf'],
+  [3072, 768, 'none'],
+  [768, 3072, 'none'],
+];
+
+async function bertShapes(ctx: BenchContext, addon: NativeAddon): Promise<void> {
+  const rng = new Rng(1);
+  const saved = addon.getThreads();
+  const threadCounts = [1, 2].filter((t) => t <= Math.max(2, availableParallelism()));
+  for (const t of threadCounts) {
+    addon.setThreads(t);
+    const peak = addon.fmaPeak(t, 300);
+    ctx.emit({ case: `peak t${t}`, impl: 'fma', metric: 'throughput', value: peak, unit: 'GFLOP/s' });
+    for (const m of [128, 1024])
+      for (const [n, k, act] of BERT_LAYERS) {
+        const x = randomF32(rng, m * k);
+        const w = randomF32(rng, n * k);
+        const bias = randomF32(rng, n);
+        const c = new Float32Array(m * n);
+        const packed = addon.gemmF32PackB(n, k, w, 0, k, true);
+        const s = await timeCalls(
+          () => addon.linearF32Packed(m, n, k, x, 0, k, packed, bias, act, c, 0, n),
+          ctx.reps,
+        );
+        const gflops = (2 * m * n * k) / s.median / 1e9;
+        const c0 = `linear ${m}x${n}x${k}${act === 'none' ? '' : ` +${act}`} t${t}`;
+        ctx.emit({ case: c0, impl: 'frugal', metric: 'throughput', value: gflops, unit: 'GFLOP/s' });
+        ctx.emit({ case: c0, impl: 'frugal', metric: 'ms', value: s.median * 1e3, unit: 'ms' });
+        ctx.emit({ case: c0, impl: 'frugal/peak', metric: 'fraction', value: gflops / peak, unit: 'x' });
+      }
+  }
+  addon.setThreads(saved);
+}
+
 export default async function gemm(ctx: BenchContext): Promise<void> {
   const native = loadNative();
   if (!native.available) {
@@ -90,6 +137,10 @@ export default async function gemm(ctx: BenchContext): Promise<void> {
     return;
   }
   const addon: NativeAddon = native.addon;
+  if (ctx.args.includes('--bert')) {
+    await bertShapes(ctx, addon);
+    return;
+  }
   const cubes = ctx.quick ? [128, 256, 512, 1024] : [128, 256, 512, 1024, 2048];
   const shapes: Shape[] = [
     ...cubes.map((s): Shape => [s, s, s]),
