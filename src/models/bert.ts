@@ -1,6 +1,9 @@
 /**
  * BERT for sequence classification: word + position + token-type embeddings → LayerNorm →
- * dropout → post-norm encoder blocks (GELU erf) → pooler tanh(Linear(h[:, 0])) → dropout → classifier.
+ * dropout → post-norm encoder blocks (GELU erf) → pooler tanh(Linear(p)) → dropout → classifier, where
+ * p is the [CLS] state h[:, 0] (BERT's pooling, the default) or, with `pooling: 'mean'`, the mean of the
+ * states of the unmasked tokens (sentence-encoder pooling: every token reaches the classifier directly,
+ * which a small encoder trained from scratch on a few thousand examples learns from much sooner).
  */
 import * as A from '../autograd/index.js';
 import type { Variable } from '../autograd/variable.js';
@@ -10,7 +13,7 @@ import { Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, TransformerB
 import { arange, zeros } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { BertConfig } from './config.js';
-import { checkIds, keyMask } from './inputs.js';
+import { checkIds, keyMask, meanPoolWeights } from './inputs.js';
 
 const OP = 'BertForSequenceClassification';
 
@@ -112,8 +115,17 @@ export class BertForSequenceClassification extends Module {
   /** Classification logits [B, numLabels]. */
   forward(ids: Tensor, attentionMask?: Tensor, tokenTypeIds?: Tensor, trace?: BertTrace): Variable {
     const h = this.encode(ids, attentionMask, tokenTypeIds, trace);
-    const cls = A.reshape(A.slice(h, 1, 0, 1), [h.shape[0]!, this.config.hidden]);
-    const pooled = A.tanh(this.pooler.forward(cls));
+    const pooled = A.tanh(this.pooler.forward(this.poolStates(h, attentionMask)));
     return this.classifier.forward(this.drop.forward(pooled));
+  }
+
+  /** [B, T, hidden] → [B, hidden] by the config's pooling. */
+  private poolStates(h: Variable, attentionMask: Tensor | undefined): Variable {
+    const [b, t] = h.shape as [number, number, number];
+    const hidden = this.config.hidden;
+    if ((this.config.pooling ?? 'cls') === 'cls') return A.reshape(A.slice(h, 1, 0, 1), [b, hidden]);
+    if (!attentionMask) return A.mean(h, { axis: 1 });
+    const weights = A.constant(meanPoolWeights(OP, attentionMask, b, t));
+    return A.sum(A.mul(h, weights), { axis: 1 });
   }
 }

@@ -17,6 +17,8 @@ export interface BertConfig {
   numLabels: number;
   dropout: number;
   layerNormEps: number;
+  /** What the classifier reads: the [CLS] state (default) or the mean over unmasked tokens. */
+  pooling?: 'cls' | 'mean';
 }
 
 export interface LlamaConfig {
@@ -118,7 +120,7 @@ export const NAMED_CONFIGS: Readonly<Record<string, ModelConfig>> = {
 /** The preset an object spec of that arch is completed from. */
 const ARCH_DEFAULTS: Record<Arch, string> = { bert: 'bert-tiny', llama: 'llama-tiny', t5: 't5-tiny' };
 
-type FieldKind = 'int' | 'prob' | 'positive' | 'bool' | 'ffActivation';
+type FieldKind = 'int' | 'prob' | 'positive' | 'bool' | 'ffActivation' | 'pooling';
 
 const FIELDS: Record<Arch, Record<string, FieldKind>> = {
   bert: {
@@ -132,6 +134,7 @@ const FIELDS: Record<Arch, Record<string, FieldKind>> = {
     numLabels: 'int',
     dropout: 'prob',
     layerNormEps: 'positive',
+    pooling: 'pooling',
   },
   llama: {
     vocabSize: 'int',
@@ -162,7 +165,7 @@ const FIELDS: Record<Arch, Record<string, FieldKind>> = {
   },
 };
 
-const OPTIONAL = new Set(['t5.ffActivation', 't5.tieEmbeddings']);
+const OPTIONAL = new Set(['bert.pooling', 't5.ffActivation', 't5.tieEmbeddings']);
 
 function configError(message: string, field: string, file: string | undefined, hint?: string): FrugalError {
   return new FrugalError('E_CONFIG', message, {
@@ -179,6 +182,7 @@ const CHECKS: Record<FieldKind, readonly [(v: unknown) => boolean, string]> = {
   positive: [(v) => typeof v === 'number' && Number.isFinite(v) && v > 0, 'a positive number'],
   bool: [(v) => typeof v === 'boolean', 'true or false'],
   ffActivation: [(v) => v === 'relu' || v === 'gated-gelu', "'relu' or 'gated-gelu'"],
+  pooling: [(v) => v === 'cls' || v === 'mean', "'cls' or 'mean'"],
 };
 
 function checkField(arch: Arch, field: string, kind: FieldKind, v: unknown, file: string | undefined): void {

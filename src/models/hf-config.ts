@@ -131,6 +131,17 @@ export function configFromHf(hf: Json, file = 'config.json'): ModelConfig {
 export function configToHf(c: ModelConfig): Json {
   switch (c.arch) {
     case 'bert':
+      if (c.pooling === 'mean') {
+        throw new FrugalError(
+          'E_CONFIG',
+          'a Hugging Face BertForSequenceClassification pools [CLS]; this model pools the token mean',
+          {
+            op: 'configToHf',
+            field: 'pooling',
+            hint: "save it in Frugal's checkpoint format or export it to ONNX, which keep the mean pooling",
+          },
+        );
+      }
       return {
         architectures: ['BertForSequenceClassification'],
         model_type: 'bert',

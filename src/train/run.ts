@@ -57,6 +57,8 @@ export interface TrainRunOptions {
   input?: MessageView;
   /** classify: score the test split with the best-validation weights (default) or the last ones. */
   select?: 'best' | 'last';
+  /** classify: what the classifier reads, the [CLS] state (default) or the mean over the tokens. */
+  pooling?: 'cls' | 'mean';
   /**
    * Start from the weights (and tokenizer) of this checkpoint directory instead of a random
    * initialization, with a fresh optimizer and schedule: a second fine-tuning stage. A classifier
@@ -90,6 +92,8 @@ interface RunRecord {
   /** classify: absent in runs recorded before the option existed, which read the raw message. */
   input?: MessageView;
   init?: string;
+  /** classify: the --pooling flag when one was given (the model config's own pooling otherwise). */
+  pooling?: 'cls' | 'mean';
 }
 
 /**
@@ -112,6 +116,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     ...(o.evalBlocks === undefined ? {} : { evalBlocks: o.evalBlocks }),
     ...(o.task === 'lm' ? {} : { input: o.input ?? 'subject-body' }),
     ...(o.init === undefined ? {} : { init: o.init }),
+    ...(o.task === 'classify' && o.pooling !== undefined ? { pooling: o.pooling } : {}),
   };
   const tokenizerDir = o.resume ? o.out : o.init;
   const savedTokenizer = tokenizerDir === undefined ? undefined : await loadTokenizer(tokenizerDir);
@@ -142,7 +147,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
   if (o.task === 'mlm') return runMlm(o, common, dataOpts, threads);
   if (o.task === 'classify') {
     const data = prepareClassifyData(dataOpts);
-    const config = modelConfig(o.model, 'bert', data.tokenizer, o.seqLen);
+    const config = modelConfig(o.model, 'bert', data.tokenizer, o.seqLen, o.pooling);
     const model = createModel(config, { seed: o.seed });
     if (!(model instanceof BertForSequenceClassification)) throw wrongArch(o.model, 'classify', 'bert');
     if (o.init !== undefined && !o.resume) await loadWeightsFrom(model, o.init);
@@ -372,11 +377,13 @@ function modelConfig(
   arch: 'bert' | 'llama',
   tokenizer: BpeTokenizer,
   seqLen: number,
+  pooling?: 'cls' | 'mean',
 ): ModelConfig {
   const base = resolveConfig(spec);
   if (base.arch !== arch) throw wrongArch(spec, arch === 'bert' ? 'classify' : 'lm', arch);
   const overrides: Record<string, unknown> = { vocabSize: tokenizer.vocabSize };
   if (arch === 'bert') overrides.numLabels = 2;
+  if (pooling !== undefined) overrides.pooling = pooling;
   const config = resolveConfig(spec, overrides);
   if ('maxPositions' in config && config.maxPositions < seqLen)
     throw new FrugalError(
@@ -411,6 +418,7 @@ function checkSameRun(now: RunRecord, saved: Record<string, unknown>, dir: strin
     'limit',
     'input',
     'init',
+    'pooling',
   ] as const)
     if ((saved[key] ?? legacyDefault(now, key)) !== now[key])
       throw new FrugalError(

@@ -54,6 +54,74 @@ describe('BertForSequenceClassification', () => {
     model.dispose();
   });
 
+  it('mean pooling feeds the pooler the mean of the kept token states, padding ignored', () => {
+    const model = new BertForSequenceClassification({ ...config, pooling: 'mean' }, { seed: 4 }).eval();
+    const padded = ids([[1, 2, 3, 9, 17]]);
+    const mask = ids([[1, 1, 1, 0, 0]]);
+    const short = ids([[1, 2, 3]]);
+    F.tidy(() => {
+      const h = model.encode(padded, mask).value.toFloat32Array();
+      const mean = new Float32Array(16);
+      for (let t = 0; t < 3; t++) for (let j = 0; j < 16; j++) mean[j]! += h[t * 16 + j]! / 3;
+      const byHand = model.classifier
+        .forward(A.tanh(model.pooler.forward(A.constant(F.tensor([Array.from(mean)])))))
+        .value.toFlatArray();
+      const logits = model.forward(padded, mask).value.toFlatArray();
+      const alone = model.forward(short).value.toFlatArray();
+      for (const [i, v] of logits.entries()) {
+        assert.ok(Math.abs(v - byHand[i]!) < 1e-5, `logit ${i}: ${v} vs by hand ${byHand[i]}`);
+        assert.ok(Math.abs(v - alone[i]!) < 1e-5, `logit ${i}: ${v} vs unpadded ${alone[i]}`);
+      }
+      const cls = new BertForSequenceClassification(config, { seed: 4 }).eval();
+      const clsLogits = cls.forward(padded, mask).value.toFlatArray();
+      assert.ok(
+        clsLogits.some((v, i) => Math.abs(v - logits[i]!) > 1e-4),
+        'the same weights pool differently',
+      );
+      cls.dispose();
+    });
+    const empty = ids([[0, 0, 0]]);
+    assert.throws(
+      () => F.tidy(() => model.forward(short, empty)),
+      (e: Error) => /row 0 keeps no token/.test(e.message),
+    );
+    for (const t of [padded, mask, short, empty]) t.dispose();
+    model.dispose();
+  });
+
+  it('mean pooling trains: gradients reach every kept token, none the padding', () => {
+    const model = new BertForSequenceClassification({ ...config, pooling: 'mean', dropout: 0 }, { seed: 5 });
+    const x = ids([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ]);
+    const mask = ids([
+      [1, 1, 1, 1],
+      [1, 1, 0, 0],
+    ]);
+    const y = F.tensor([1, 0], { dtype: 'i32' });
+    const opt = new Adam(model.parameters(), { lr: 1e-2 });
+    const loss = () => F.tidy(() => A.crossEntropy(model.forward(x, mask), y).value.item());
+    const before = loss();
+    F.tidy(() => A.crossEntropy(model.forward(x, mask), y).backward());
+    const grad = model.wordEmbeddings.weight.grad!.toFloat32Array();
+    const rowNorm = (id: number) => Math.hypot(...grad.slice(id * 16, id * 16 + 16));
+    for (const id of [1, 2, 3, 4, 5, 6]) assert.ok(rowNorm(id) > 0, `token ${id} gets a gradient`);
+    for (const id of [7, 8]) assert.equal(rowNorm(id), 0, `padded token ${id} gets none`);
+    opt.step();
+    model.zeroGrad();
+    for (let i = 0; i < 5; i++) {
+      F.tidy(() => {
+        A.crossEntropy(model.forward(x, mask), y).backward();
+        opt.step();
+        model.zeroGrad();
+      });
+    }
+    assert.ok(loss() < before, `loss ${loss()} should drop below ${before}`);
+    for (const t of [x, mask, y]) t.dispose();
+    model.dispose();
+  });
+
   it('dropout is active in training and off in eval; a training step lowers the loss', () => {
     const model = new BertForSequenceClassification(config, { seed: 3 });
     const x = ids([

@@ -40,6 +40,8 @@ describe('resolveConfig', () => {
     assert.throws(() => resolveConfig('bert-tiny', { hiddenSize: 8 }), configError('hiddenSize'));
     assert.throws(() => resolveConfig({ arch: 'gpt' } as never), configError('arch'));
     assert.throws(() => resolveConfig('llama-tiny', { tieEmbeddings: 1 }), configError('tieEmbeddings'));
+    assert.throws(() => resolveConfig('bert-tiny', { pooling: 'max' }), configError('pooling'));
+    assert.equal(resolveConfig('bert-tiny', { pooling: 'mean' }).arch, 'bert');
   });
 
   it('reads JSON files and names the file in errors', () => {

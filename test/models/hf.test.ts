@@ -367,6 +367,11 @@ describe('Hugging Face checkpoints', () => {
     unsupported({ hidden_act: 'gelu' }, 'hidden_act');
     unsupported({ model_type: 'gpt2' }, 'model_type');
     unsupported({ vocab_size: undefined }, 'vocab_size');
+    const meanPooled = resolveConfig('bert-tiny', { pooling: 'mean' });
+    assert.throws(
+      () => configToHf(meanPooled),
+      (e: unknown) => isFrugalError(e, 'E_CONFIG') && e.details.field === 'pooling',
+    );
   });
 
   it('loads sharded checkpoints through model.safetensors.index.json', async () => {

@@ -105,6 +105,21 @@ describe('ONNX export', () => {
     model.dispose();
   });
 
+  it('BERT with mean pooling: onnxruntime logits match Frugal on a padded batch', async () => {
+    const config = resolveConfig(bertConfig, { pooling: 'mean' });
+    const model = createModel(config, { seed: 4 }) as BertForSequenceClassification;
+    model.eval();
+    const s = await session(encodeOnnx(model));
+    const out = await s.run({ input_ids: i64(ROWS), attention_mask: i64(maskRows(ROWS, LENGTHS)) });
+    assertClose(
+      out.logits!.data as Float32Array,
+      bertLogits(model, ROWS, LENGTHS),
+      'mean-pooled padded batch',
+    );
+    await s.release();
+    model.dispose();
+  });
+
   for (const tie of [true, false]) {
     it(`Llama (grouped-query attention, ${tie ? 'tied' : 'separate'} head): logits [B, T, vocab] match Frugal`, async () => {
       const model = createModel(llamaConfig(tie), { seed: 4 }) as LlamaForCausalLM;

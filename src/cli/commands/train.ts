@@ -92,6 +92,12 @@ export function register(program: Command): void {
         .choices(['best', 'last'])
         .default('best'),
     )
+    .addOption(
+      new Option(
+        '--pooling <how>',
+        "classify: the classifier reads the [CLS] state or the mean of the token states (default: the model config's, cls)",
+      ).choices(['cls', 'mean']),
+    )
     .option(
       '--init <dir>',
       'start from this checkpoint (weights and tokenizer; best/ of a run works too) with a fresh optimizer; classify from an mlm run takes its encoder',

@@ -70,6 +70,14 @@ function block(
   );
 }
 
+/** [B, S, H] states and [B, S] f32 keep mask → [B, H] mean over the kept positions. */
+function meanOfKept(g: GraphBuilder, x: string, keep: string): string {
+  const weighted = g.node('Mul', [x, g.node('Unsqueeze', [keep, g.i64([2])])]);
+  const total = g.node('ReduceSum', [weighted, g.i64([1])], { keepdims: int(0) });
+  const count = g.node('ReduceSum', [keep, g.i64([1])], { keepdims: int(1) });
+  return g.node('Div', [total, count]);
+}
+
 export function bertGraph(
   g: GraphBuilder,
   model: BertForSequenceClassification,
@@ -104,8 +112,11 @@ export function bertGraph(
   model.blocks.items.forEach((blk, i) => {
     x = block(g, x, blk, maskBias, c.layerNormEps, i);
   });
-  const cls = g.node('Gather', [x, g.i64([0], [])], { axis: int(1) });
-  const pooled = g.node('Tanh', [linear(g, cls, model.pooler, 'pooler')]);
+  const summary =
+    (c.pooling ?? 'cls') === 'mean'
+      ? meanOfKept(g, x, keep)
+      : g.node('Gather', [x, g.i64([0], [])], { axis: int(1) });
+  const pooled = g.node('Tanh', [linear(g, summary, model.pooler, 'pooler')]);
   g.rename(linear(g, pooled, model.classifier, 'classifier'), 'logits');
   return {
     input: [
