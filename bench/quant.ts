@@ -6,7 +6,10 @@
  * activations), all built from the same seeded weights in one process; plus the quantized Linear
  * weights' size and the encoder output's cosine to f32 (random weights: ternary without the
  * distillation XTC relies on is far from f32, which is expected).
- * `--quick`: bert-mini. `--config=<name>`, `--batch=<n>`, `--seq=<n>` override the case.
+ * `--quick`: bert-mini. `--config=<name>`, `--batch=<n>`, `--seq=<n>` override the case;
+ * `--impls=w8a8-7bit,onnxruntime-int8` keeps frugal-fp32 (the baseline) and the named ones.
+ * Each forward ends with one copy of the encoder output into a Float32Array (onnxruntime hands
+ * back its output the same way).
  * onnxruntime-int8: the W8A8 model (full-range codes) exported to ONNX (DynamicQuantizeLinear +
  * MatMulInteger, src/models/onnx/int8.ts) and run by onnxruntime-node with all graph
  * optimizations, as many intra-op threads as Frugal uses, timed in the same round robin. Its graph
@@ -82,6 +85,19 @@ function buildSparse(name: string): { model: BertForSequenceClassification; byte
   return { model, bytes: bytes.reduce((s, b) => s + b.values + b.metadata + b.scales, 0) };
 }
 
+/** One copy of the output; toFloat32Array decodes element by element (~10 ms on bert-mini b8). */
+function outputArray(t: Tensor): Float32Array {
+  if (t.dtype !== 'f32' || !t.isContiguous) return t.toFloat32Array();
+  return (t.data as Float32Array).slice(t.offset, t.offset + t.size);
+}
+
+function wanted(args: readonly string[]): (impl: string) => boolean {
+  const list = flag(args, 'impls', '');
+  if (list === '') return () => true;
+  const names = new Set(list.split(',').map((n) => n.replace(/^frugal-/, '')));
+  return (impl) => impl === 'frugal-fp32' || names.has(impl.replace(/^frugal-/, ''));
+}
+
 export default async function quant(ctx: BenchContext): Promise<void> {
   const name = flag(ctx.args, 'config', ctx.quick ? 'bert-mini' : 'bert-base');
   const batch = Number(flag(ctx.args, 'batch', '8'));
@@ -94,26 +110,45 @@ export default async function quant(ctx: BenchContext): Promise<void> {
   ctx.note(
     `encoder forward ${label}, median of ${ctx.reps} round-robin samples; threads: FRUGAL_THREADS or all cores`,
   );
+  const keep = wanted(ctx.args);
   const impls: [string, QuantizeModelOptions | undefined][] = [
     ['frugal-fp32', undefined],
-    ['frugal-w8a8', { scheme: 'w8a8' }],
+    ['frugal-w8a8', { scheme: 'w8a8', weights: { sevenBit: false } }],
     ['frugal-w8a8-7bit', { scheme: 'w8a8', weights: { sevenBit: true } }],
     ['frugal-w4a8', { scheme: 'w4a8-mixed' }],
     ['frugal-ternary', { weights: { bits: 2 } }],
   ];
-  const built = impls.map(([impl, scheme]) => ({ impl, ...buildBert(name, scheme) }));
-  built.push({ impl: 'frugal-2:4', ...buildSparse(name) });
-  const forward = (m: BertForSequenceClassification) =>
-    noGrad(() => tidy(() => m.encode(ids).value.toFloat32Array()));
+  const built = impls
+    .filter(([impl]) => keep(impl))
+    .map(([impl, scheme]) => ({ impl, ...buildBert(name, scheme) }));
+  if (keep('frugal-2:4')) built.push({ impl: 'frugal-2:4', ...buildSparse(name) });
+  // tidy gets no return value: it would walk a returned typed array element by element.
+  const forward = (m: BertForSequenceClassification): Float32Array => {
+    let out: Float32Array = new Float32Array(0);
+    noGrad(() =>
+      tidy(() => {
+        out = outputArray(m.encode(ids).value);
+      }),
+    );
+    return out;
+  };
   const outputs = built.map((b) => forward(b.model));
-  const w8a8 = built.find((b) => b.impl === 'frugal-w8a8')!;
+  // onnxruntime runs the W8A8 export of the full-range-code model (its reduce_range analogue is
+  // the 7-bit one; the export graph is the same).
+  const fullRange = built.find((b) => b.impl === 'frugal-w8a8');
+  const ortSource = keep('onnxruntime-int8')
+    ? (fullRange ?? buildBert(name, { scheme: 'w8a8', weights: { sevenBit: false } }))
+    : undefined;
   let ort: Ort | string;
   try {
     ort = await loadOrt();
   } catch (e) {
     ort = (e as Error).message.split('\n')[0]!;
   }
-  const ortRun = typeof ort === 'string' ? undefined : await ortInt8(ort, w8a8.model, idValues, batch, seq);
+  const ortRun =
+    typeof ort === 'string' || !ortSource
+      ? undefined
+      : await ortInt8(ort, ortSource.model, idValues, batch, seq);
   if (typeof ort === 'string') ctx.note(`onnxruntime-node skipped: ${ort}`);
   // Round-robin samples: on a shared machine, load that comes and goes hits every impl alike.
   // Process CPU time is recorded beside wall time: with one thread it is the compute time, which
@@ -195,5 +230,6 @@ export default async function quant(ctx: BenchContext): Promise<void> {
     });
   }
   for (const b of built) b.model.dispose();
+  if (ortSource && !fullRange) ortSource.model.dispose();
   ids.dispose();
 }

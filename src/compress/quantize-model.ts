@@ -2,7 +2,8 @@
  * ZeroQuant post-training quantization of a whole model, in place: every Linear inside an
  * attention or feed-forward block becomes a QuantizedLinear (group-wise weights, token-wise INT8
  * activations). Embeddings, norms and the heads ('other' layers) stay f32, as in the paper.
- * Schemes: 'w8a8' (INT8 everywhere) and 'w4a8-mixed' (INT8 attention, INT4 feed-forward).
+ * Schemes: 'w8a8' (INT8 everywhere) and 'w4a8-mixed' (INT8 attention, INT4 feed-forward). INT8
+ * layers with one scale per row hold 7-bit codes by default (weights.sevenBit).
  */
 import { FrugalError } from '../core/errors.js';
 import { Linear } from '../nn/linear.js';
@@ -29,8 +30,11 @@ export interface QuantizeModelOptions {
      */
     groupSize?: number;
     /**
-     * INT8 layers with 7-bit codes ([-63, 63], one scale per row): the AVX2 u8 x s8 kernel
-     * (vpmaddubsw) cannot saturate on them; full-range codes run the exact int16-pair kernel.
+     * INT8 layers with one scale per row get 7-bit codes ([-63, 63]) unless this is false: the
+     * u8 x s8 kernel (vpmaddubsw, AVX2 without VNNI) cannot saturate on them and runs at about
+     * twice the rate of the exact int16-pair kernel that full-range codes need. This is
+     * onnxruntime's `reduce_range` for x86 without VNNI; on the SpamAssassin bert-mini it changes
+     * no test prediction (notes/int8.md). Grouped INT8 layers keep full-range codes.
      */
     sevenBit?: boolean;
   };
@@ -116,7 +120,7 @@ export function quantizeModel(model: Module, opts: QuantizeModelOptions = {}): Q
   for (const site of findLayers(model, (m): m is Linear => m instanceof Linear)) {
     const p = byPath.get(site.path);
     if (!p) continue;
-    const sevenBit = opts.weights?.sevenBit === true && p.bits === 8 && p.groupSize === p.inFeatures;
+    const sevenBit = (opts.weights?.sevenBit ?? true) && p.bits === 8 && p.groupSize === p.inFeatures;
     const q = QuantizedLinear.fromLinear(
       site.layer,
       { bits: p.bits, groupSize: p.groupSize, sevenBit },

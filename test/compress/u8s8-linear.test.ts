@@ -177,4 +177,19 @@ describe('7-bit QuantizedLinear', () => {
     model.dispose();
     ids.dispose();
   });
+  it('quantizeModel: 7-bit codes by default for per-row INT8, full range with sevenBit false or groups', () => {
+    const maxCode = (opts: Parameters<typeof quantizeModel>[1]) => {
+      const model = new TinyEncoder(50, 64, 2, 1).eval();
+      quantizeModel(model, opts);
+      let max = 0;
+      for (const [name, p] of model.namedParameters()) {
+        if (p.value.dtype === 'i8') for (const c of i8Data(p.value, name)) max = Math.max(max, Math.abs(c));
+      }
+      model.dispose();
+      return max;
+    };
+    assert.equal(maxCode({ scheme: 'w8a8' }), 63);
+    assert.equal(maxCode({ scheme: 'w8a8', weights: { sevenBit: false } }), 127);
+    assert.equal(maxCode({ scheme: 'w8a8', weights: { groupSize: 32 } }), 127);
+  });
 });
