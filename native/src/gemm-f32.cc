@@ -355,7 +355,13 @@ void PackedRegion(const GemmF32Kernel& kr, const Operand<float>& A, const float*
           for (int64_t ir = 0; ir < mc; ir += kr.mr) {
             const int mm = static_cast<int>(std::min<int64_t>(kr.mr, mc - ir));
             float* tile = c + (ic + ir) * ldc + jr;
-            kr.micro(kc, ap + ir * kc, bp + (jr - jc) * kc, tile, ldc, 1.0f, pc == 0 ? 0.0f : 1.0f, mm, nn);
+            const float beta = pc == 0 ? 0.0f : 1.0f;
+            if (last && kr.microLast != nullptr) {
+              kr.microLast(kc, ap + ir * kc, bp + (jr - jc) * kc, tile, ldc, beta, mm, nn,
+                           ep.bias != nullptr ? ep.bias + jr : nullptr, ep.act);
+              continue;
+            }
+            kr.micro(kc, ap + ir * kc, bp + (jr - jc) * kc, tile, ldc, 1.0f, beta, mm, nn);
             if (last) ApplyEpilogue(ep, tile, ldc, jr, mm, nn);
           }
         }

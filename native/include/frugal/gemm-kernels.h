@@ -15,12 +15,20 @@ using GemmF32Micro = void (*)(int64_t kc, const float* ap, const float* bp, floa
 using GemmF32PackA = void (*)(const float* a, int64_t lda, bool trans, int64_t mc, int64_t kc, float* out);
 using GemmF32PackB = void (*)(const float* b, int64_t ldb, bool trans, int64_t kc, int64_t nc, float* out);
 
+// The last k block of a linear layer: as GemmF32Micro with alpha = 1, then
+// c = act(c + bias[0:n]) applied to the tile before it leaves the registers; bias may be null,
+// act is a UnaryOpCode (kGeluErf, kGeluTanh, kRelu, kSilu) or -1 for none. Kernels document how
+// their results compare with micro followed by the bias add and the elementwise table's unary op.
+using GemmF32MicroLast = void (*)(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float beta,
+                                  int m, int n, const float* bias, int act);
+
 struct GemmF32Kernel {
   int mr, nr;      // register tile
   int mc, kc, nc;  // cache blocks: A block mc x kc in L2, B micro-panel kc x nr in L1
   GemmF32Micro micro;
   GemmF32PackA packA = nullptr;  // null: the portable packer
   GemmF32PackB packB = nullptr;
+  GemmF32MicroLast microLast = nullptr;  // null: micro, then a separate pass over the tile
 };
 
 // Int8 GEMM on int16 k-pairs (exact: vpmaddwd-style products never saturate). Ap: per k-pair,
