@@ -350,11 +350,21 @@ void PackedRegion(const GemmF32Kernel& kr, const Operand<float>& A, const float*
       for (int64_t ic = m0; ic < m1; ic += kr.mc) {
         const int64_t mc = std::min<int64_t>(kr.mc, m1 - ic);
         PackBlockA(kr, A, ic, mc, pc, kc, ap);
+        // A prepacked weight arrives from L3 or DRAM (gemmF32's B block was just packed and is
+        // still near), so each tile also pulls its slice of the next B micro-panel toward L2:
+        // 5-10% at M = 128, where a panel serves only ~22 tiles (notes/gemm-bert.md).
+        const int64_t panelLines = kc * kr.nr * static_cast<int64_t>(sizeof(float)) / 64;
+        const int64_t linesPerTile = (panelLines * kr.mr + mc - 1) / mc;
         for (int64_t jr = j0; jr < j1; jr += kr.nr) {
           const int nn = static_cast<int>(std::min<int64_t>(kr.nr, j1 - jr));
+          const char* next = jr + kr.nr < j1 ? reinterpret_cast<const char*>(bp + (jr - jc + kr.nr) * kc) : nullptr;
           for (int64_t ir = 0; ir < mc; ir += kr.mr) {
             const int mm = static_cast<int>(std::min<int64_t>(kr.mr, mc - ir));
             float* tile = c + (ic + ir) * ldc + jr;
+            if (next != nullptr) {
+              const int64_t l0 = ir / kr.mr * linesPerTile, l1 = std::min(panelLines, l0 + linesPerTile);
+              for (int64_t l = l0; l < l1; l++) __builtin_prefetch(next + l * 64, 0, 2);
+            }
             const float beta = pc == 0 ? 0.0f : 1.0f;
             if (last && kr.microLast != nullptr) {
               kr.microLast(kc, ap + ir * kc, bp + (jr - jc) * kc, tile, ldc, beta, mm, nn,
