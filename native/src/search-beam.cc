@@ -21,7 +21,8 @@ void SearchBestFirst(const Graph& g, const float* q, const uint32_t* entries, ui
     if (Accept(g, p.allow, id)) out.Offer(d, id);
   }
   uint32_t cur = 0;
-  thread_local std::vector<uint32_t> fresh;
+  thread_local std::vector<uint32_t> fresh_tls;
+  std::vector<uint32_t>& fresh = fresh_tls;
   while (cur < list.size()) {
     if (list[cur].checked) {
       cur++;
@@ -30,17 +31,18 @@ void SearchBestFirst(const Graph& g, const float* q, const uint32_t* entries, ui
     list[cur].checked = true;
     const uint32_t node = list[cur].id;
     stats.expansions++;
-    const uint32_t* nb = g.nbrs + static_cast<size_t>(node) * g.R;
-    const uint32_t deg = g.deg[node];
-    fresh.clear();
-    for (uint32_t j = 0; j < deg; j++) {
-      const uint32_t id = nb[j];
-      if (visited.TestAndSet(id)) continue;
-      g.Prefetch(id);
-      fresh.push_back(id);
+    // The next expansion is most likely the next unexpanded candidate: fetch its list now.
+    for (uint32_t i = cur + 1; i < list.size(); i++) {
+      if (list[i].checked) continue;
+      g.PrefetchNeighbors(list[i].id);
+      break;
     }
+    fresh.clear();
+    CollectFresh(g, visited, node, false, fresh);
     uint32_t next = list.size();
-    for (const uint32_t id : fresh) {
+    for (size_t i = 0; i < fresh.size(); i++) {
+      if (i + kRestAhead < fresh.size()) g.PrefetchRest(fresh[i + kRestAhead]);
+      const uint32_t id = fresh[i];
       const float d = g.Dist(q, qnorm, id);
       stats.distances++;
       if (Accept(g, p.allow, id)) out.Offer(d, id);

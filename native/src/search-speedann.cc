@@ -67,20 +67,16 @@ struct Shared {
 // Offers node's unvisited neighbours to the walker's results; those closer than `bound` go to `found`.
 void Expand(Shared& s, uint32_t tid, Visited& visited, uint32_t node, float bound, bool shared,
             std::vector<Neighbor>& found) {
-  thread_local std::vector<uint32_t> fresh;
+  thread_local std::vector<uint32_t> fresh_tls;
+  std::vector<uint32_t>& fresh = fresh_tls;
   fresh.clear();
   const Graph& g = s.g;
-  const uint32_t* nb = g.nbrs + static_cast<size_t>(node) * g.R;
-  const uint32_t deg = g.deg[node];
-  for (uint32_t j = 0; j < deg; j++) {
-    const uint32_t id = nb[j];
-    if (shared ? visited.TestAndSetShared(id) : visited.TestAndSet(id)) continue;
-    g.Prefetch(id);
-    fresh.push_back(id);
-  }
+  CollectFresh(g, visited, node, shared, fresh);
   SearchStats& st = s.stats[tid];
   st.expansions++;
-  for (const uint32_t id : fresh) {
+  for (size_t i = 0; i < fresh.size(); i++) {
+    if (i + kRestAhead < fresh.size()) g.PrefetchRest(fresh[i + kRestAhead]);
+    const uint32_t id = fresh[i];
     const float d = g.Dist(s.q, s.qnorm, id);
     st.distances++;
     if (Accept(g, s.p.allow, id)) s.results[tid].Offer(d, id);

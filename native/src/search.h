@@ -56,11 +56,28 @@ struct Graph {
     return buf;
   }
   inline float QueryNorm(const float* q) const { return codes != nullptr && metric == kL2 ? k->dot(q, q, dim) : 0.0f; }
+  // The row searches read: int8 codes or f32.
+  inline const char* Row(uint32_t id) const {
+    return codes == nullptr ? reinterpret_cast<const char*>(vecs + static_cast<size_t>(id) * dim)
+                            : reinterpret_cast<const char*>(codes + static_cast<size_t>(id) * dim);
+  }
+  inline size_t RowBytes() const { return codes != nullptr ? size_t{dim} : size_t{dim} * sizeof(float); }
+  // The first two lines of a row: issued for every fresh neighbour at once (memory-level parallelism).
   inline void Prefetch(uint32_t id) const {
-    const char* p = codes == nullptr ? reinterpret_cast<const char*>(vecs + static_cast<size_t>(id) * dim)
-                                     : reinterpret_cast<const char*>(codes + static_cast<size_t>(id) * dim);
+    const char* p = Row(id);
     __builtin_prefetch(p);
     __builtin_prefetch(p + 64);
+  }
+  // The rest of a row, a few rows ahead of the distance loop: all lines up front would exceed the
+  // miss buffers, none leaves the distance kernel stalled on lines 3..8 of an f32 row.
+  inline void PrefetchRest(uint32_t id) const {
+    const char* p = Row(id);
+    const size_t bytes = RowBytes();
+    for (size_t b = 128; b < bytes; b += 64) __builtin_prefetch(p + b);
+  }
+  inline void PrefetchNeighbors(uint32_t id) const {
+    __builtin_prefetch(nbrs + static_cast<size_t>(id) * R);
+    __builtin_prefetch(deg + id);
   }
 };
 
@@ -114,6 +131,7 @@ class Visited {
       epoch_ = 1;
     }
   }
+  inline void Prefetch(uint32_t id) const { __builtin_prefetch(stamps_.data() + id); }
   inline bool TestAndSet(uint32_t id) {
     if (stamps_[id] == epoch_) return true;
     stamps_[id] = epoch_;
@@ -136,6 +154,23 @@ Visited& ThreadVisited();
 // thread may do any part, e.g. an atomic next-item counter) rather than split it by thread id.
 void PoolRun(uint32_t threads, const std::function<void(uint32_t)>& fn);
 uint32_t PoolHardwareThreads();
+
+// Appends node's neighbours not yet visited (marking them) to `fresh` and prefetches their rows.
+// The visited stamps of all neighbours are requested first so that their misses overlap.
+inline void CollectFresh(const Graph& g, Visited& visited, uint32_t node, bool shared, std::vector<uint32_t>& fresh) {
+  const uint32_t* nb = g.nbrs + static_cast<size_t>(node) * g.R;
+  const uint32_t deg = g.deg[node];
+  for (uint32_t j = 0; j < deg; j++) visited.Prefetch(nb[j]);
+  for (uint32_t j = 0; j < deg; j++) {
+    const uint32_t id = nb[j];
+    if (shared ? visited.TestAndSetShared(id) : visited.TestAndSet(id)) continue;
+    g.Prefetch(id);
+    fresh.push_back(id);
+  }
+}
+
+// How many fresh rows ahead of the distance loop PrefetchRest runs.
+constexpr size_t kRestAhead = 2;
 
 // Filter: results must satisfy allow[id] != 0 (when allow is non-null) and not be deleted.
 struct SearchParams {

@@ -42,6 +42,11 @@ export interface SearchNative {
     b: Float32Array | Int8Array,
     d: number,
   ): number | null;
+  /**
+   * Asks the kernel to back the 2 MiB-aligned interior of `array` with huge pages (Linux; the
+   * pages already touched are collapsed); returns the bytes covered, 0 where unsupported.
+   */
+  searchHugePages(array: Float32Array | Uint32Array | Uint8Array | Int8Array): number;
   searchBuild(
     graph: NativeGraph,
     order: Uint32Array,

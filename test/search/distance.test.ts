@@ -43,3 +43,16 @@ test('every available ISA level computes l2, dot and int8 dot like the reference
   }
   assert.ok(tested >= 1);
 });
+
+test('huge-page advice covers only whole 2 MiB pages inside an array and keeps its contents', {
+  skip: !native,
+}, () => {
+  assert.equal(native!.searchHugePages(new Float32Array(1024)), 0);
+  const big = new Float32Array(3 << 20);
+  const rng = new Rng(5);
+  for (let i = 0; i < big.length; i += 4096) big[i] = rng.uniform();
+  const before = Float32Array.from(big);
+  const covered = native!.searchHugePages(big);
+  assert.ok(covered >= 0 && covered <= big.byteLength && covered % (2 << 20) === 0, `covered ${covered}`);
+  assert.deepEqual(big, before);
+});
