@@ -59,6 +59,8 @@ export interface TrainRunOptions {
   select?: 'best' | 'last';
   /** classify: what the classifier reads, the [CLS] state (default) or the mean over the tokens. */
   pooling?: 'cls' | 'mean';
+  /** classify: probability of hiding each training token from the model (default 0). */
+  tokenDropout?: number;
   /**
    * Start from the weights (and tokenizer) of this checkpoint directory instead of a random
    * initialization, with a fresh optimizer and schedule: a second fine-tuning stage. A classifier
@@ -94,6 +96,8 @@ interface RunRecord {
   init?: string;
   /** classify: the --pooling flag when one was given (the model config's own pooling otherwise). */
   pooling?: 'cls' | 'mean';
+  /** classify: present when tokens were dropped. */
+  tokenDropout?: number;
 }
 
 /**
@@ -117,6 +121,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     ...(o.task === 'lm' ? {} : { input: o.input ?? 'subject-body' }),
     ...(o.init === undefined ? {} : { init: o.init }),
     ...(o.task === 'classify' && o.pooling !== undefined ? { pooling: o.pooling } : {}),
+    ...(o.task === 'classify' && o.tokenDropout ? { tokenDropout: o.tokenDropout } : {}),
   };
   const tokenizerDir = o.resume ? o.out : o.init;
   const savedTokenizer = tokenizerDir === undefined ? undefined : await loadTokenizer(tokenizerDir);
@@ -154,7 +159,12 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     const trainer = new Trainer({
       ...common,
       model,
-      task: classifyTask(data, { batch: o.batch, seed: o.seed, accumulate: record.accumulate }),
+      task: classifyTask(data, {
+        batch: o.batch,
+        seed: o.seed,
+        accumulate: record.accumulate,
+        tokenDropout: record.tokenDropout ?? 0,
+      }),
       extras: extras(config, data.tokenizer),
     });
     const fit = await trainer.fit();
@@ -419,6 +429,7 @@ function checkSameRun(now: RunRecord, saved: Record<string, unknown>, dir: strin
     'input',
     'init',
     'pooling',
+    'tokenDropout',
   ] as const)
     if ((saved[key] ?? legacyDefault(now, key)) !== now[key])
       throw new FrugalError(

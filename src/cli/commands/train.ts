@@ -16,6 +16,11 @@ const positive = (name: string) => (v: string) => {
     throw new InvalidArgumentError(`${name} must be a number > 0, got "${v}"`);
   return x;
 };
+const probability = (name: string) => (v: string) => {
+  const x = Number(v);
+  if (!(x >= 0 && x < 1)) throw new InvalidArgumentError(`${name} must be a number in [0, 1), got "${v}"`);
+  return x;
+};
 
 /** Commander's parsed options: the run's options plus how to print the result. */
 type TrainOpts = TrainRunOptions & { json?: boolean };
@@ -97,6 +102,11 @@ export function register(program: Command): void {
         '--pooling <how>',
         "classify: the classifier reads the [CLS] state or the mean of the token states (default: the model config's, cls)",
       ).choices(['cls', 'mean']),
+    )
+    .option(
+      '--token-dropout <p>',
+      'classify: hide each training token from the model with this probability (a regularizer; 0 = off)',
+      probability('--token-dropout'),
     )
     .option(
       '--init <dir>',
