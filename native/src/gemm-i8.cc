@@ -13,8 +13,9 @@
 //   gemmU8S8(m, n, k, a, aOff, packed, comp, out, outOff, scaleA, scaleB, bias|null, activation)
 //     a Uint8Array [m, k] = int8 activation codes + 128; out f32 [m, n] =
 //     act(float(sum_k (a - 128) * w) * scaleA[i] * scaleB[j] (+ bias[j])), one weight scale per
-//     row; activation "none" | "gelu_erf" | "gelu_tanh" | "relu" | "silu" runs on each tile while
-//     it is in L1 (the elementwise kernels' functions).
+//     row; activation "none" | "gelu_erf" | "gelu_tanh" | "relu" | "silu" runs on each tile in
+//     registers (AVX2: GELU-erf the f32 GEMM epilogue's rational erf, |err| <= 2e-7 max(|x|, 1),
+//     the others the elementwise kernels' functions) or, portable, on the stored tile in L1.
 #include <algorithm>
 #include <string>
 
@@ -23,6 +24,7 @@
 #include "frugal/elementwise-kernels.h"
 #include "frugal/gemm-kernels.h"
 #include "frugal/napi-args.h"
+#include "frugal/quant-kernels.h"
 #include "frugal/registry.h"
 #include "frugal/thread-pool.h"
 
@@ -230,9 +232,26 @@ struct U8S8Problem {
   int activation;  // a UnaryOpCode, or -1
 };
 
+// The micro-kernel for one call; fusedActivation: it applies the activation itself (in registers).
+struct U8S8Choice {
+  int mr;
+  GemmU8S8Micro micro;
+  bool fusedActivation;
+};
+
+U8S8Choice ChooseU8S8(int activation) {
+  const GemmU8S8Kernel kr = SelectGemmU8S8();
+#ifdef FRUGAL_X86
+  if (ActiveIsa() >= kIsaAvx2) {
+    if (const GemmU8S8Micro fused = avx2::GemmU8S8MicroAct(activation)) return {kr.mr, fused, true};
+  }
+#endif
+  return {kr.mr, kr.micro, activation < 0};
+}
+
 // Column panels [p0, p1) of 16, all rows. Column blocks keep ~128 KiB of packed weights hot in L2
 // while every row panel of A streams past them.
-void U8S8Region(const GemmU8S8Kernel& kr, const U8S8Problem& p, int64_t i0, int64_t i1, int64_t p0, int64_t p1) {
+void U8S8Region(const U8S8Choice& kr, const U8S8Problem& p, int64_t i0, int64_t i1, int64_t p0, int64_t p1) {
   const int64_t kPad = PadTo(p.k, 4), panelBytes = kPad * kU8S8Nr;
   const int64_t blockPanels = std::max<int64_t>(1, (128 << 10) / std::max<int64_t>(panelBytes, 1));
   alignas(32) float sb[kU8S8Nr], bias[kU8S8Nr];
@@ -258,7 +277,7 @@ void U8S8Region(const GemmU8S8Kernel& kr, const U8S8Problem& p, int64_t i0, int6
           t.bias = p.bias ? bias : nullptr;
         }
         kr.micro(p.k, rows, p.packed + panel * panelBytes, t, m, n);
-        if (p.activation >= 0)
+        if (p.activation >= 0 && !kr.fusedActivation)
           for (int r = 0; r < m; r++) ew.unary(p.activation, t.out + r * p.n, t.out + r * p.n, n);
       }
     }
@@ -266,7 +285,7 @@ void U8S8Region(const GemmU8S8Kernel& kr, const U8S8Problem& p, int64_t i0, int6
 }
 
 void GemmU8S8(const U8S8Problem& p) {
-  const GemmU8S8Kernel kr = SelectGemmU8S8();
+  const U8S8Choice kr = ChooseU8S8(p.activation);
   int threads = NumThreads();
   if (2.0 * p.m * p.n * p.k < 2e6) threads = 1;
   const int64_t panels = PadTo(p.n, kU8S8Nr) / kU8S8Nr, rowTiles = (p.m + kr.mr - 1) / kr.mr;

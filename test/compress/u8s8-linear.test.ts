@@ -20,6 +20,7 @@ import { isFrugalError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import * as nn from '../../src/nn/index.js';
 import * as F from '../../src/ops/index.js';
+import type { LinearActivation } from '../../src/ops/linear.js';
 import { TinyEncoder, tokenIds } from './tiny-model.js';
 
 const addon = quantAddon();
@@ -49,38 +50,62 @@ describe('u8 x s8 INT8 GEMM', () => {
     [33, 70, 258],
     [130, 48, 1024],
   ];
+  // 'avx512' is the highest level the machine has (AVX2 here), 'scalar' the portable kernel.
+  const withIsa = (isa: 'avx512' | 'scalar', fn: () => void) => {
+    const native = loadNative();
+    assert.ok(native.available);
+    native.addon.setIsaMax(isa);
+    try {
+      fn();
+    } finally {
+      native.addon.setIsaMax('avx512');
+    }
+  };
   for (const isa of ['avx512', 'scalar'] as const) {
     for (const [m, n, k] of shapes) {
       it(`${isa} dispatch, ${m}x${n}x${k}: bit-identical to the TypeScript reference`, { skip }, () => {
-        const native = loadNative();
-        assert.ok(native.available && addon);
-        native.addon.setIsaMax(isa);
-        try {
-          const p = problem(m, n, k, m * 1000 + n + k, (m + n) % 2 === 0);
-          const got = new Float32Array(m * n);
-          u8s8Linear(addon, packU8S8(addon, p.w, n, k), p.a, p.scaleA, p.scaleW, p.bias, got);
-          assert.deepEqual(got, u8s8LinearReference(p));
-        } finally {
-          native.addon.setIsaMax('avx512');
-        }
+        assert.ok(addon);
+        const p = problem(m, n, k, m * 1000 + n + k, (m + n) % 2 === 0);
+        const got = new Float32Array(m * n);
+        withIsa(isa, () =>
+          u8s8Linear(addon, packU8S8(addon, p.w, n, k), p.a, p.scaleA, p.scaleW, p.bias, got),
+        );
+        assert.deepEqual(got, u8s8LinearReference(p));
       });
     }
   }
 
-  it('applies GELU in the epilogue: the same as GELU after the GEMM', { skip }, () => {
-    assert.ok(addon);
-    const p = problem(9, 40, 72, 4, true);
-    const pack = packU8S8(addon, p.w, p.n, p.k);
-    const fused = new Float32Array(p.m * p.n);
-    u8s8Linear(addon, pack, p.a, p.scaleA, p.scaleW, p.bias, fused, 'gelu_erf');
-    const plain = F.tensor(u8s8LinearReference(p), { shape: [p.m, p.n] });
-    const want = F.gelu(plain, 'none');
-    const ref = want.toFloat32Array();
-    for (let i = 0; i < ref.length; i++)
-      assert.ok(Math.abs(fused[i]! - ref[i]!) <= 1e-6 * (1 + Math.abs(ref[i]!)));
-    plain.dispose();
-    want.dispose();
-  });
+  const activations: [LinearActivation, (t: F.Tensor) => F.Tensor][] = [
+    ['gelu_erf', (t) => F.gelu(t, 'none')],
+    ['gelu_tanh', (t) => F.gelu(t, 'tanh')],
+    ['relu', F.relu],
+    ['silu', F.silu],
+  ];
+  for (const [activation, op] of activations) {
+    for (const dispatch of ['native', 'scalar'] as const) {
+      it(`applies ${activation} in the epilogue (${dispatch}): within 1e-6 of it after the GEMM`, {
+        skip,
+      }, () => {
+        assert.ok(addon);
+        const p = problem(9, 40, 72, 4, true);
+        const pack = packU8S8(addon, p.w, p.n, p.k);
+        const fused = new Float32Array(p.m * p.n);
+        const run = () => u8s8Linear(addon, pack, p.a, p.scaleA, p.scaleW, p.bias, fused, activation);
+        if (dispatch === 'scalar') withIsa('scalar', run);
+        else run();
+        const plain = F.tensor(u8s8LinearReference(p), { shape: [p.m, p.n] });
+        const want = op(plain);
+        const ref = want.toFloat32Array();
+        for (let i = 0; i < ref.length; i++)
+          assert.ok(
+            Math.abs(fused[i]! - ref[i]!) <= 1e-6 * (1 + Math.abs(ref[i]!)),
+            `${i}: ${fused[i]} vs ${ref[i]}`,
+          );
+        plain.dispose();
+        want.dispose();
+      });
+    }
+  }
 
   it('refuses weight codes outside [-64, 64] (they could saturate int16)', { skip }, () => {
     assert.ok(addon);

@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 
+#include "frugal/gemm-kernels.h"
+
 namespace frugal {
 
 using QuantizeRowI8 = float (*)(const float* x, int64_t cols, int8_t* out);
@@ -16,6 +18,9 @@ float QuantizeRowU8Scalar(const float* x, int64_t cols, uint8_t* out);
 namespace avx2 {
 float QuantizeRowI8(const float* x, int64_t cols, int8_t* out);
 float QuantizeRowU8(const float* x, int64_t cols, uint8_t* out);
+// The AVX2 u8 x s8 micro-kernel that applies `activation` (a UnaryOpCode: kGeluErf, kGeluTanh,
+// kRelu, kSilu; -1 none) to the tile in registers; nullptr for any other code.
+GemmU8S8Micro GemmU8S8MicroAct(int activation);
 }  // namespace avx2
 
 QuantizeRowI8 SelectQuantizeRowI8();

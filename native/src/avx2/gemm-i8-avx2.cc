@@ -3,13 +3,18 @@
 // two B loads (16 columns x 2), six 32-bit A broadcasts, twelve vpmaddwd + vpaddd.
 // u8 x s8 on k-quads: a 4 x 16 tile in 8 accumulators; per k-quad two B loads (16 columns x 4
 // bytes), four 4-byte A broadcasts, eight vpmaddubsw, eight vpmaddwd with ones (int16 pairs to
-// int32) and eight vpaddd; half the operand bytes of the int16 path, and the f32 epilogue runs on
-// the accumulators in registers.
+// int32) and eight vpaddd; half the operand bytes of the int16 path, and the f32 epilogue (scales,
+// bias, and the MLP activation) runs on the accumulators in registers.
 #include <immintrin.h>
 
 #include <cstring>
 
+#include "frugal/elementwise-kernels.h"
 #include "frugal/gemm-kernels.h"
+#include "frugal/quant-kernels.h"
+#include "frugal/simd/gelu-erf-rational-avx2.h"
+#include "frugal/simd/vec-avx2.h"
+#include "frugal/simd/vec-math.h"
 
 namespace frugal::avx2 {
 namespace {
@@ -88,6 +93,18 @@ inline void U8S8Step(__m256i a, __m256i b0, __m256i b1, __m256i ones, __m256i& c
   c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b1), ones));
 }
 
+// The activation after scales and bias: GELU-erf as in the f32 GEMM's epilogue, the others the
+// elementwise table's vector functions (so they equal a separate pass bit for bit).
+template <int kAct>
+inline __m256 Activate(__m256 v) {
+  if constexpr (kAct == kGeluErf) return GeluErfRationalAvx2(v);
+  if constexpr (kAct == kGeluTanh) return VGeluTanh<VecAvx2>(v);
+  if constexpr (kAct == kRelu) return VecAvx2::Select(VecAvx2::IsNan(v), v, _mm256_max_ps(v, _mm256_setzero_ps()));
+  if constexpr (kAct == kSilu) return VScaledSigmoid<VecAvx2>(v, v);
+  return v;
+}
+
+template <int kAct>
 inline void U8S8Store(__m256i acc0, __m256i acc1, const U8S8Tile& t, int i, int n) {
   const __m256 sa = _mm256_set1_ps(t.scaleA[i]);
   __m256 v[2];
@@ -100,6 +117,7 @@ inline void U8S8Store(__m256i acc0, __m256i acc1, const U8S8Tile& t, int i, int 
     // FMA (C++ defaults to -ffp-contract=fast), and the result would no longer match the reference.
     __asm__("" : "+x"(v[h]));
     if (t.bias) v[h] = _mm256_add_ps(v[h], _mm256_loadu_ps(t.bias + 8 * h));
+    v[h] = Activate<kAct>(v[h]);
   }
   float* out = t.out + i * t.ldo;
   if (n == kU8S8Nr) {
@@ -114,6 +132,7 @@ inline void U8S8Store(__m256i acc0, __m256i acc1, const U8S8Tile& t, int i, int 
 }
 
 // comp, scaleB and bias are padded to whole panels by the caller, so the epilogue loads 16 lanes.
+template <int kAct>
 void MicroU8S8(int64_t k, const uint8_t* const* rows, const int8_t* bp, const U8S8Tile& t, int m, int n) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
@@ -157,16 +176,27 @@ void MicroU8S8(int64_t k, const uint8_t* const* rows, const int8_t* bp, const U8
     U8S8Step(BroadcastTail(r2 + p, rem), b0, b1, ones, c20, c21);
     U8S8Step(BroadcastTail(r3 + p, rem), b0, b1, ones, c30, c31);
   }
-  U8S8Store(c00, c01, t, 0, n);
-  if (m > 1) U8S8Store(c10, c11, t, 1, n);
-  if (m > 2) U8S8Store(c20, c21, t, 2, n);
-  if (m > 3) U8S8Store(c30, c31, t, 3, n);
+  U8S8Store<kAct>(c00, c01, t, 0, n);
+  if (m > 1) U8S8Store<kAct>(c10, c11, t, 1, n);
+  if (m > 2) U8S8Store<kAct>(c20, c21, t, 2, n);
+  if (m > 3) U8S8Store<kAct>(c30, c31, t, 3, n);
 }
 
 }  // namespace
 
 frugal::GemmI8Kernel GemmI8Kernel() { return {kMr, kNr, 144, 512, 3072, Micro}; }
 
-frugal::GemmU8S8Kernel GemmU8S8Kernel() { return {kU8Mr, MicroU8S8}; }
+frugal::GemmU8S8Kernel GemmU8S8Kernel() { return {kU8Mr, MicroU8S8<-1>}; }
+
+GemmU8S8Micro GemmU8S8MicroAct(int activation) {
+  switch (activation) {
+    case -1: return MicroU8S8<-1>;
+    case kGeluErf: return MicroU8S8<kGeluErf>;
+    case kGeluTanh: return MicroU8S8<kGeluTanh>;
+    case kRelu: return MicroU8S8<kRelu>;
+    case kSilu: return MicroU8S8<kSilu>;
+    default: return nullptr;
+  }
+}
 
 }  // namespace frugal::avx2
