@@ -31,11 +31,12 @@ void SearchBestFirst(const Graph& g, const float* q, const uint32_t* entries, ui
     list[cur].checked = true;
     const uint32_t node = list[cur].id;
     stats.expansions++;
-    // The next expansion is most likely the next unexpanded candidate: fetch its list now.
-    for (uint32_t i = cur + 1; i < list.size(); i++) {
+    // The next expansions are most likely the next unexpanded candidates: the first one's rows
+    // and the second one's list are requested now.
+    for (uint32_t i = cur + 1, ahead = 0; i < list.size() && ahead < 2; i++) {
       if (list[i].checked) continue;
-      g.PrefetchNeighbors(list[i].id);
-      break;
+      if (ahead++ == 0) PrefetchAhead(g, visited, list[i].id);
+      else g.PrefetchNeighbors(list[i].id);
     }
     fresh.clear();
     CollectFresh(g, visited, node, false, fresh);

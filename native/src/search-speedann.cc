@@ -148,6 +148,8 @@ void Walker(Shared& s, uint32_t tid, Visited& visited) {
     }
     for (uint32_t at = mine.cursor.fetch_add(1, std::memory_order_acq_rel); at < mine.size;
          at = mine.cursor.fetch_add(1, std::memory_order_acq_rel)) {
+      // This walker's next expansion is the next id of its claim (unless another walker steals it).
+      if (at + 1 < mine.size) PrefetchAhead(s.g, visited, mine.ids[at + 1]);
       Expand(s, tid, visited, mine.ids[at], bound, true, found);
       done++;
     }
@@ -202,6 +204,11 @@ void SearchSpeedAnn(const Graph& g, const float* q, const uint32_t* entries, uin
     while (cur < global.size() && global[cur].checked) cur++;
     if (cur >= global.size()) break;
     global[cur].checked = true;
+    for (uint32_t i = cur + 1; i < global.size(); i++) {
+      if (global[i].checked) continue;
+      PrefetchAhead(g, visited, global[i].id);
+      break;
+    }
     const float bound = global.Full() ? global.Worst() : kFar;
     Expand(s, 0, visited, global[cur].id, bound, false, found);
     for (const Neighbor& nb : found) global.Insert(nb.dist, nb.id);
