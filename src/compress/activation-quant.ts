@@ -66,10 +66,15 @@ export interface TokenQuantizedU8 {
 // is kept, keyed by the input tensor's identity. Frugal's ops never write into an existing
 // tensor, so the same live tensor object holds the same values.
 let lastU8: { source: WeakRef<Tensor>; cols: number; result: TokenQuantizedU8 } | undefined;
+// The arrays of a result that lastU8 no longer holds, one pair per length, reused by the next
+// quantization of that length: a forward then allocates no new code arrays (fresh multi-MiB
+// typed arrays cost zeroing and page faults on every layer).
+const spareU8 = new Map<number, TokenQuantizedU8>();
 
 /**
  * quantizeTokens for the u8 x s8 path, native only; `x` is f32 [..., cols], contiguous. A second
- * call with the same tensor returns the first call's arrays (read them, never write them).
+ * call with the same tensor returns the first call's arrays. The arrays are valid until a call
+ * with another tensor (read them, never write them, and do not keep them).
  */
 export function quantizeTokensU8(x: Tensor, cols: number, addon: NativeAddon): TokenQuantizedU8 {
   if (lastU8?.source.deref() === x && lastU8.cols === cols && !x.isDisposed) return lastU8.result;
@@ -81,7 +86,13 @@ export function quantizeTokensU8(x: Tensor, cols: number, addon: NativeAddon): T
     );
   }
   const rows = x.size / cols;
-  const result = { codes: new Uint8Array(x.size), scales: new Float32Array(rows) };
+  if (lastU8) spareU8.set(lastU8.result.codes.length, lastU8.result);
+  const spare = spareU8.get(x.size);
+  const result =
+    spare && spare.scales.length === rows
+      ? { codes: spare.codes, scales: spare.scales }
+      : { codes: new Uint8Array(x.size), scales: new Float32Array(rows) };
+  spareU8.delete(x.size);
   addon.quantizeRowsU8(rows, cols, f32Data(x, 'quantizeTokensU8'), 0, result.codes, 0, result.scales, 0);
   lastU8 = { source: new WeakRef(x), cols, result };
   return result;

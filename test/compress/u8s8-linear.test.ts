@@ -129,8 +129,20 @@ describe('u8 x s8 INT8 GEMM', () => {
     assert.equal(quantizeTokensU8(t, 67, addon), got, 'the same tensor is quantized once');
     const t2 = F.tensor(x, { shape: [5, 67] });
     assert.notEqual(quantizeTokensU8(t2, 67, addon), got, 'another tensor is quantized again');
+    // Later calls reuse the arrays of displaced results; their codes are still the right ones.
+    const y = Float32Array.from(x, (v) => -3 * v);
+    const yRef = quantizeRowsReference(y, 5, 67);
+    const t3 = F.tensor(y, { shape: [5, 67] });
+    const third = quantizeTokensU8(t3, 67, addon);
+    assert.equal(third.codes, got.codes, 'the arrays of displaced results are reused');
+    assert.deepEqual(third.scales, yRef.scales);
+    assert.deepEqual(
+      third.codes,
+      Uint8Array.from(yRef.codes, (c) => c + 128),
+    );
     t.dispose();
     t2.dispose();
+    t3.dispose();
   });
 });
 
