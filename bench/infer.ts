@@ -21,6 +21,8 @@ function flag(args: readonly string[], name: string): number | undefined {
   return i >= 0 ? Number(args[i + 1]) : undefined;
 }
 
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
 export default async function infer(ctx: BenchContext): Promise<void> {
   const modelName = ctx.quick ? 'bert-mini' : 'bert-base';
   const config = NAMED_CONFIGS[modelName]!;
@@ -65,9 +67,13 @@ export default async function infer(ctx: BenchContext): Promise<void> {
     const tf: number[] = [];
     const to: number[] = [];
     for (let r = 0; r < ctx.reps; r++) {
+      // onnxruntime's pool threads spin for a while after a run; a pause lets them park, so
+      // neither engine is timed while the other still holds a core.
+      await settle();
       let t0 = performance.now();
       frugal();
       tf.push(performance.now() - t0);
+      await settle();
       t0 = performance.now();
       await onnx();
       to.push(performance.now() - t0);
