@@ -33,8 +33,7 @@ export function checkIds(
   return [b, t];
 }
 
-/** i32 [B, S] attention mask (1 = token, 0 = padding) → bool [B, 1, 1, S] key mask. */
-export function keyMask(op: string, mask: Tensor, b: number, s: number): Tensor {
+function checkMaskShape(op: string, mask: Tensor, b: number, s: number): void {
   if (mask.rank !== 2 || mask.shape[0] !== b || mask.shape[1] !== s) {
     throw new FrugalError('E_SHAPE', `attentionMask must be [${b}, ${s}] like the ids`, {
       op,
@@ -42,6 +41,11 @@ export function keyMask(op: string, mask: Tensor, b: number, s: number): Tensor 
       shapes: [mask.shape],
     });
   }
+}
+
+/** i32 [B, S] attention mask (1 = token, 0 = padding) → bool [B, 1, 1, S] key mask. */
+export function keyMask(op: string, mask: Tensor, b: number, s: number): Tensor {
+  checkMaskShape(op, mask, b, s);
   const r = reshape(mask, [b, 1, 1, s]);
   const m = ne(r, 0);
   r.dispose();
@@ -53,13 +57,7 @@ export function keyMask(op: string, mask: Tensor, b: number, s: number): Tensor 
  * (mean pooling). A row that keeps no position has no mean: that is an error, not a zero vector.
  */
 export function meanPoolWeights(op: string, mask: Tensor, b: number, s: number): Tensor {
-  if (mask.rank !== 2 || mask.shape[0] !== b || mask.shape[1] !== s) {
-    throw new FrugalError('E_SHAPE', `attentionMask must be [${b}, ${s}] like the ids`, {
-      op,
-      field: 'attentionMask',
-      shapes: [mask.shape],
-    });
-  }
+  checkMaskShape(op, mask, b, s);
   const kept = ne(mask, 0);
   const f = cast(kept, 'f32');
   kept.dispose();
