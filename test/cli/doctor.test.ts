@@ -18,6 +18,18 @@ describe('frugal doctor', () => {
     assert.deepEqual(report.native, { available: false, reason: 'disabled by FRUGAL_NATIVE=0' });
   });
 
+  it('warns on stderr when the addon cannot be loaded, not when it was turned off on purpose', () => {
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'doctor', '--json'], {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      });
+    const missing = run({ FRUGAL_NATIVE_PATH: '/nonexistent/frugal_native.node' });
+    assert.equal(missing.status, 0, missing.stderr);
+    assert.match(missing.stderr, /warning: every op runs on the slow TypeScript reference/);
+    assert.doesNotMatch(run({ FRUGAL_NATIVE: '0' }).stderr, /warning/);
+  });
+
   it('reports the ISA level, features and threads when native is loaded', (t) => {
     const report = doctor({ FRUGAL_CPU_MAX: 'scalar', FRUGAL_THREADS: '1' });
     const native = report.native as {
