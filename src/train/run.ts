@@ -61,6 +61,8 @@ export interface TrainRunOptions {
   pooling?: 'cls' | 'mean';
   /** classify: probability of hiding each training token from the model (default 0). */
   tokenDropout?: number;
+  /** mlm: windows taken from each training message, consecutive from its start (default 1). */
+  mlmWindows?: number;
   /**
    * Start from the weights (and tokenizer) of this checkpoint directory instead of a random
    * initialization, with a fresh optimizer and schedule: a second fine-tuning stage. A classifier
@@ -98,6 +100,8 @@ interface RunRecord {
   pooling?: 'cls' | 'mean';
   /** classify: present when tokens were dropped. */
   tokenDropout?: number;
+  /** mlm: present when more than the first window of each training message was used. */
+  mlmWindows?: number;
 }
 
 /**
@@ -122,6 +126,7 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     ...(o.init === undefined ? {} : { init: o.init }),
     ...(o.task === 'classify' && o.pooling !== undefined ? { pooling: o.pooling } : {}),
     ...(o.task === 'classify' && o.tokenDropout ? { tokenDropout: o.tokenDropout } : {}),
+    ...(o.task === 'mlm' && (o.mlmWindows ?? 1) > 1 ? { mlmWindows: o.mlmWindows } : {}),
   };
   const tokenizerDir = o.resume ? o.out : o.init;
   const savedTokenizer = tokenizerDir === undefined ? undefined : await loadTokenizer(tokenizerDir);
@@ -149,7 +154,8 @@ export async function runTraining(o: TrainRunOptions): Promise<Record<string, un
     ...(record.input === undefined ? {} : { view: record.input }),
   };
   const threads = getNumThreads();
-  if (o.task === 'mlm') return runMlm(o, common, dataOpts, threads);
+  if (o.task === 'mlm')
+    return runMlm(o, common, { ...dataOpts, trainWindows: record.mlmWindows ?? 1 }, threads);
   if (o.task === 'classify') {
     const data = prepareClassifyData(dataOpts);
     const config = modelConfig(o.model, 'bert', data.tokenizer, o.seqLen, o.pooling);
@@ -264,6 +270,8 @@ async function runMlm(
   const result = {
     ...summary(o, fit, model.parameterCount(), threads),
     input: o.input ?? 'subject-body',
+    mlmWindows: o.mlmWindows ?? 1,
+    trainWindows: data.train.docs.length,
     ...(o.init === undefined ? {} : { init: o.init }),
     ...(fit.best === undefined ? {} : { best: { step: fit.best.step, validation: round(fit.best.metrics) } }),
     test: round(test),
@@ -430,6 +438,7 @@ function checkSameRun(now: RunRecord, saved: Record<string, unknown>, dir: strin
     'init',
     'pooling',
     'tokenDropout',
+    'mlmWindows',
   ] as const)
     if ((saved[key] ?? legacyDefault(now, key)) !== now[key])
       throw new FrugalError(

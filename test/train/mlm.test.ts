@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { noGrad } from '../../src/autograd/index.js';
 import { Rng } from '../../src/core/rng.js';
+import { loadSpamAssassinSplit } from '../../src/data/spam-assassin.js';
 import {
   type BertConfig,
   BertForMaskedLM,
@@ -15,6 +16,8 @@ import {
 import { tensor } from '../../src/tensor/creation.js';
 import { loadModelWeights, readTrainerState } from '../../src/train/checkpoint.js';
 import { loadWeightsFrom, runTraining } from '../../src/train/run.js';
+import { prepareClassifyData } from '../../src/train/tasks/classify.js';
+import { messageView } from '../../src/train/tasks/message-view.js';
 import { MASK_TOKEN, type MaskingOptions, maskBatch, maskedLoss } from '../../src/train/tasks/mlm.js';
 import { Trainer, type TrainerTask } from '../../src/train/trainer.js';
 
@@ -157,6 +160,34 @@ describe('maskedLoss', () => {
     }).fit();
     const afterLoss = fit.final.loss as number;
     assert.ok(afterLoss < 0.7 * before, `validation MLM loss ${before} -> ${afterLoss}`);
+  });
+});
+
+describe('MLM windows over whole messages', () => {
+  it('cuts each training message into consecutive windows and leaves the rest as classify has it', () => {
+    const base = { seqLen: 16, vocabSize: 300, limit: 24, view: 'headers-body' as const };
+    const first = prepareClassifyData(base);
+    const cut = prepareClassifyData({ ...base, trainWindows: 3 });
+    assert.deepEqual(
+      [...cut.tokenizer.vocab],
+      [...first.tokenizer.vocab],
+      'the tokenizer is the first windows',
+    );
+    assert.deepEqual(cut.validation, first.validation);
+    assert.deepEqual(cut.test, first.test);
+    const cls = first.train.docs[0]?.[0] as number;
+    const expected: number[][] = [];
+    const labels: number[] = [];
+    for (const [m, e] of loadSpamAssassinSplit({ seed: 0 }).train.slice(0, 24).entries()) {
+      const ids = first.tokenizer.encode(messageView(e.text, 'headers-body'));
+      for (let w = 0; w < 3 && (w === 0 || w * 15 < ids.length); w++) {
+        expected.push([cls, ...ids.slice(w * 15, (w + 1) * 15)]);
+        labels.push(first.train.labels[m] as number);
+      }
+    }
+    assert.deepEqual(cut.train.docs, expected);
+    assert.deepEqual([...cut.train.labels], labels);
+    assert.ok(cut.train.docs.length > 2 * first.train.docs.length, 'most messages give more than one window');
   });
 });
 

@@ -109,6 +109,11 @@ export function register(program: Command): void {
       probability('--token-dropout'),
     )
     .option(
+      '--mlm-windows <n>',
+      'mlm: cut each training message into up to n consecutive windows of --seq-len tokens (default 1, the first only)',
+      int('--mlm-windows', 1),
+    )
+    .option(
       '--init <dir>',
       'start from this checkpoint (weights and tokenizer; best/ of a run works too) with a fresh optimizer; classify from an mlm run takes its encoder',
     )

@@ -43,6 +43,12 @@ export interface ClassifyDataOptions {
   tokenizer?: BpeTokenizer;
   /** Which part of each message the window covers (default `raw`, the message as stored). */
   view?: MessageView;
+  /**
+   * Cut each training message into up to this many consecutive windows instead of keeping only its
+   * first (default 1). For MLM pretraining, which needs no label per window; validation and test keep
+   * the first window, and the tokenizer is trained on the first windows either way.
+   */
+  trainWindows?: number;
 }
 
 // BPE tokens average well over one character, so this many characters per position always covers
@@ -77,15 +83,30 @@ export function prepareClassifyData(opts: ClassifyDataOptions): ClassifyData {
     return v;
   };
   const cls = id('[CLS]');
+  const label = (e: Email) => (e.label === 'spam' ? 1 : 0);
   const encode = (items: Email[]): EncodedSplit => ({
     docs: items.map((e) => [cls, ...tokenizer.encode(read(e)).slice(0, opts.seqLen - 1)]),
-    labels: Int32Array.from(items, (e) => (e.label === 'spam' ? 1 : 0)),
+    labels: Int32Array.from(items, label),
   });
+  const windows = opts.trainWindows ?? 1;
+  const encodeWindows = (items: Email[]): EncodedSplit => {
+    const docs: number[][] = [];
+    const labels: number[] = [];
+    const span = opts.seqLen - 1;
+    for (const e of items) {
+      const ids = tokenizer.encode(messageView(e.text, view).slice(0, maxChars * windows));
+      for (let w = 0; w < windows && (w === 0 || w * span < ids.length); w++) {
+        docs.push([cls, ...ids.slice(w * span, (w + 1) * span)]);
+        labels.push(label(e));
+      }
+    }
+    return { docs, labels: Int32Array.from(labels) };
+  };
   return {
     tokenizer,
     padId: id('[PAD]'),
     seqLen: opts.seqLen,
-    train: encode(parts.train),
+    train: windows === 1 ? encode(parts.train) : encodeWindows(parts.train),
     validation: encode(parts.validation),
     test: encode(parts.test),
   };
