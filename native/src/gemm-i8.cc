@@ -239,10 +239,20 @@ struct U8S8Choice {
   bool fusedActivation;
 };
 
+bool HasVnni() {
+#ifdef FRUGAL_X86
+  return ActiveIsa() >= kIsaAvx512 && Cpu().avx512vnni;
+#else
+  return false;
+#endif
+}
+
 U8S8Choice ChooseU8S8(int activation) {
   const GemmU8S8Kernel kr = SelectGemmU8S8();
 #ifdef FRUGAL_X86
-  if (ActiveIsa() >= kIsaAvx2) {
+  if (HasVnni()) {
+    if (const GemmU8S8Micro fused = avx512::GemmU8S8MicroAct(activation)) return {kr.mr, fused, true};
+  } else if (ActiveIsa() >= kIsaAvx2) {
     if (const GemmU8S8Micro fused = avx2::GemmU8S8MicroAct(activation)) return {kr.mr, fused, true};
   }
 #endif
@@ -395,9 +405,11 @@ GemmI8Kernel GemmI8KernelScalar() { return {kScalarMr, kScalarNr, 64, 512, 1024,
 
 GemmU8S8Kernel GemmU8S8KernelScalar() { return {4, MicroU8S8Scalar}; }
 
-// AVX-512 machines run the AVX2 kernel (a vpdpbusd kernel would need no ones-madd nor 7-bit weights).
+// AVX-512 without VNNI runs the AVX2 kernel. The weights stay 7-bit on VNNI too (which would not
+// saturate on full-range codes), so one packed weight runs on every ISA with the same result.
 GemmU8S8Kernel SelectGemmU8S8() {
 #ifdef FRUGAL_X86
+  if (HasVnni()) return avx512::GemmU8S8Kernel();
   if (ActiveIsa() >= kIsaAvx2) return avx2::GemmU8S8Kernel();
 #endif
   return GemmU8S8KernelScalar();

@@ -42,7 +42,8 @@ function problem(m: number, n: number, k: number, seed: number, bias: boolean) {
 }
 
 describe('u8 x s8 INT8 GEMM', () => {
-  // Edge shapes: partial row tiles (m % 4), partial column panels (n % 16), a k tail (k % 4).
+  // Edge shapes: partial row tiles (m % 4 for AVX2, m % 8 for VNNI), partial column panels
+  // (n % 16), a k tail (k % 4).
   const shapes: [number, number, number][] = [
     [1, 1, 1],
     [7, 37, 45],
@@ -50,8 +51,9 @@ describe('u8 x s8 INT8 GEMM', () => {
     [33, 70, 258],
     [130, 48, 1024],
   ];
-  // 'avx512' is the highest level the machine has (AVX2 here), 'scalar' the portable kernel.
-  const withIsa = (isa: 'avx512' | 'scalar', fn: () => void) => {
+  // Each level is capped to what the machine has: 'avx512' runs the VNNI kernel where the CPU has
+  // it, 'avx2' the vpmaddubsw kernel, 'scalar' the portable one.
+  const withIsa = (isa: 'avx512' | 'avx2' | 'scalar', fn: () => void) => {
     const native = loadNative();
     assert.ok(native.available);
     native.addon.setIsaMax(isa);
@@ -61,7 +63,7 @@ describe('u8 x s8 INT8 GEMM', () => {
       native.addon.setIsaMax('avx512');
     }
   };
-  for (const isa of ['avx512', 'scalar'] as const) {
+  for (const isa of ['avx512', 'avx2', 'scalar'] as const) {
     for (const [m, n, k] of shapes) {
       it(`${isa} dispatch, ${m}x${n}x${k}: bit-identical to the TypeScript reference`, { skip }, () => {
         assert.ok(addon);

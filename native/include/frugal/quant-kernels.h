@@ -22,6 +22,11 @@ float QuantizeRowU8(const float* x, int64_t cols, uint8_t* out);
 // kRelu, kSilu; -1 none) to the tile in registers; nullptr for any other code.
 GemmU8S8Micro GemmU8S8MicroAct(int activation);
 }  // namespace avx2
+namespace avx512 {
+// The AVX-512 VNNI (vpdpbusd) u8 x s8 kernel: 8-row tiles; the same epilogue and activations.
+GemmU8S8Kernel GemmU8S8Kernel();
+GemmU8S8Micro GemmU8S8MicroAct(int activation);
+}  // namespace avx512
 
 QuantizeRowI8 SelectQuantizeRowI8();
 QuantizeRowU8 SelectQuantizeRowU8();
