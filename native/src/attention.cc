@@ -20,7 +20,7 @@ AttentionKernel AttentionScalar() { return &AttentionUnits<VecScalar>; }
 
 AttentionKernel SelectAttention() {
 #ifdef FRUGAL_X86
-  // The AVX2 kernel also serves AVX-512 machines: attention is a small share of a forward pass.
+  if (ActiveIsa() >= kIsaAvx512) return avx512::Attention();
   if (ActiveIsa() >= kIsaAvx2) return avx2::Attention();
 #endif
   return AttentionScalar();

@@ -27,6 +27,8 @@ interface Case {
   causal?: boolean;
   /** Keys visible per batch row (a padding mask [B, 1, 1, S]). */
   lengths?: number[];
+  /** A mask that differs per query row ([B, 1, T, S], a fixed pattern). */
+  perQuery?: boolean;
 }
 
 const CASES: Case[] = [
@@ -37,6 +39,7 @@ const CASES: Case[] = [
   { name: 'causal with cached keys (S > T)', b: 1, h: 2, hk: 2, t: 3, s: 10, d: 8, dv: 8, causal: true },
   { name: 'grouped-query (H = 4, Hkv = 2), Dv != D', b: 2, h: 4, hk: 2, t: 6, s: 6, d: 12, dv: 5 },
   { name: 'keys span several blocks', b: 1, h: 1, hk: 1, t: 70, s: 600, d: 64, dv: 64 },
+  { name: 'per-query mask', b: 2, h: 2, hk: 2, t: 40, s: 70, d: 16, dv: 16, perQuery: true },
   {
     name: 'causal, blocks and mask',
     b: 2,
@@ -54,6 +57,11 @@ const CASES: Case[] = [
 function paddingMask(lengths: number[], s: number): Tensor {
   const flat = lengths.flatMap((len) => Array.from({ length: s }, (_, j) => j < len));
   return tensor(flat, { dtype: 'bool', shape: [lengths.length, 1, 1, s] });
+}
+
+function perQueryMask(c: Case): Tensor {
+  const flat = Array.from({ length: c.b * c.t * c.s }, (_, n) => (n * 7 + Math.floor(n / c.s)) % 5 !== 0);
+  return tensor(flat, { dtype: 'bool', shape: [c.b, 1, c.t, c.s] });
 }
 
 /** The unfused composition (what MultiHeadAttention does in training), GQA heads repeated. */
@@ -84,7 +92,7 @@ function inputs(c: Case, seed: number) {
     q: randn([c.b, c.h, c.t, c.d], { seed }),
     k: randn([c.b, c.hk, c.s, c.d], { seed: seed + 1 }),
     v: randn([c.b, c.hk, c.s, c.dv], { seed: seed + 2 }),
-    mask: c.lengths ? paddingMask(c.lengths, c.s) : undefined,
+    mask: c.lengths ? paddingMask(c.lengths, c.s) : c.perQuery ? perQueryMask(c) : undefined,
   };
 }
 

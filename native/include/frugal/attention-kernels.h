@@ -24,13 +24,16 @@ struct AttentionGeom {
 };
 
 // Queries per work unit: one unit is (batch, head, block of kAttentionRows queries).
-constexpr int64_t kAttentionRows = 32;
+constexpr int64_t kAttentionRows = 128;
 
 // Runs work units [begin, end) of batch * heads * ceil(t / kAttentionRows).
 using AttentionKernel = void (*)(const AttentionGeom& g, int64_t begin, int64_t end);
 
 AttentionKernel AttentionScalar();
 namespace avx2 {
+AttentionKernel Attention();
+}
+namespace avx512 {
 AttentionKernel Attention();
 }
 AttentionKernel SelectAttention();

@@ -23,13 +23,15 @@ constexpr float kMaskedScore = -1e9f;
 template <class V>
 struct AttentionScratch {
   int64_t block, width;  // keys per block; block rounded up to two vectors
-  std::vector<float> kt, scores, acc;
+  std::vector<float> kt, scores, acc, keep, rowKeep;
   AttentionScratch(int64_t d, int64_t dv) {
     block = std::max<int64_t>(2 * V::W, std::min<int64_t>(256, 8192 / std::max<int64_t>(d, 1)));
     width = (block + 2 * V::W - 1) / (2 * V::W) * (2 * V::W);
     kt.assign(static_cast<size_t>(d * width), 0.0f);
     scores.assign(static_cast<size_t>(kTileRows * width), 0.0f);
     acc.assign(static_cast<size_t>(kAttentionRows * dv), 0.0f);
+    keep.assign(static_cast<size_t>(width), 0.0f);
+    rowKeep.assign(static_cast<size_t>(width), 0.0f);
   }
 };
 
@@ -92,22 +94,31 @@ void TileValues(const float* p, int64_t width, int64_t n, const float* v, int64_
 
 // Softmax-normalizes one row's raw block scores in place (scale, mask, exp against the new running
 // max) and updates its running max m and sum l; returns the factor that rescales its old output.
+// keep[j] is 1 where the row may attend key j and 0 where it may not; null: every key.
 template <class V>
-float RowBlockSoftmax(float* sr, int64_t n, float scale, const uint8_t* mrow, int64_t msS, int64_t limit,
-                      float* m, float* l) {
+float RowBlockSoftmax(float* sr, int64_t n, float scale, const float* keep, float* m, float* l) {
   using F = typename V::F;
-  float mx = *m;
-  for (int64_t j = 0; j < n; j++) {
+  const F vscale = V::Set(scale), masked = V::Set(kMaskedScore), half = V::Set(0.5f);
+  F vmx = V::Set(*m);
+  int64_t j = 0;
+  for (; j + V::W <= n; j += V::W) {
+    F x = V::Mul(V::Load(sr + j), vscale);
+    if (keep) x = V::Select(V::Lt(V::Load(keep + j), half), masked, x);
+    V::Store(sr + j, x);
+    vmx = V::Max(vmx, x);
+  }
+  float mx = V::ReduceMax(vmx);
+  for (; j < n; j++) {
     float x = sr[j] * scale;
-    if ((mrow && !mrow[j * msS]) || j > limit) x = kMaskedScore;
+    if (keep && keep[j] < 0.5f) x = kMaskedScore;
     sr[j] = x;
     mx = std::max(mx, x);
   }
-  const F vmx = V::Set(mx);
+  const F vmax = V::Set(mx);
   F sum = V::Set(0.0f);
-  int64_t j = 0;
+  j = 0;
   for (; j + V::W <= n; j += V::W) {
-    const F e = VExp<V>(V::Sub(V::Load(sr + j), vmx));
+    const F e = VExp<V>(V::Sub(V::Load(sr + j), vmax));
     V::Store(sr + j, e);
     sum = V::Add(sum, e);
   }
@@ -156,6 +167,13 @@ void AttentionUnits(const AttentionGeom& g, int64_t begin, int64_t end) {
         for (int64_t p = 0; p < g.d; p++) kt[p * sc.width + j] = kj[p];
       }
       for (int64_t p = 0; p < g.d; p++) std::fill(kt + p * sc.width + n, kt + (p + 1) * sc.width, 0.0f);
+      // A mask that does not vary with the query (padding) becomes one keep row per block.
+      const float* blockKeep = nullptr;
+      if (g.mask && g.msT == 0) {
+        const uint8_t* mrow = g.mask + b * g.msB + h * g.msH + kb * g.msS;
+        for (int64_t j = 0; j < n; j++) sc.keep[j] = mrow[j * g.msS] ? 1.0f : 0.0f;
+        blockKeep = sc.keep.data();
+      }
       for (int64_t r0 = i0; r0 < i1; r0 += kTileRows) {
         const int rows = static_cast<int>(std::min<int64_t>(kTileRows, i1 - r0));
         if (skipFuture && kb > r0 + rows - 1 + offset) continue;
@@ -165,9 +183,15 @@ void AttentionUnits(const AttentionGeom& g, int64_t begin, int64_t end) {
         float corr[kTileRows] = {0.0f, 0.0f, 0.0f, 0.0f};
         for (int r = 0; r < rows; r++) {
           const int64_t i = r0 + r, ri = i - i0;
-          const uint8_t* mrow = g.mask ? g.mask + b * g.msB + h * g.msH + i * g.msT + kb * g.msS : nullptr;
           const int64_t limit = g.causal ? i + offset - kb : n;
-          corr[r] = RowBlockSoftmax<V>(scores + r * sc.width, n, g.scale, mrow, g.msS, limit, m + ri, l + ri);
+          const float* keep = blockKeep;
+          if ((g.mask && g.msT != 0) || limit < n - 1) {
+            const uint8_t* mrow = g.mask ? g.mask + b * g.msB + h * g.msH + i * g.msT + kb * g.msS : nullptr;
+            for (int64_t j = 0; j < n; j++)
+              sc.rowKeep[j] = j <= limit && (mrow ? mrow[j * g.msS] != 0 : !blockKeep || blockKeep[j] > 0.5f);
+            keep = sc.rowKeep.data();
+          }
+          corr[r] = RowBlockSoftmax<V>(scores + r * sc.width, n, g.scale, keep, m + ri, l + ri);
         }
         for (int r = rows; r < kTileRows; r++) std::fill(scores + r * sc.width, scores + (r + 1) * sc.width, 0.0f);
         TileValues<V>(scores, sc.width, n, vbase + kb * g.vsS, g.vsS, g.dv, corr, rows, acc + (r0 - i0) * g.dv);
