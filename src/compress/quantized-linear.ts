@@ -130,7 +130,7 @@ export class QuantizedLinear extends Module {
       const y = tidy(() => {
         const src = x.value.isContiguous ? x.value : contiguous(x.value);
         const a = quantizeTokensU8(src, this.inFeatures, addon);
-        const out = Tensor.empty('f32', [...lead, this.outFeatures], op);
+        const out = Tensor.uninitialized('f32', [...lead, this.outFeatures], op);
         u8s8Linear(
           addon,
           pack,

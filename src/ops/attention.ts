@@ -86,7 +86,7 @@ export function scaledDotProductAttention(
     }
     mask = opts.mask.expand(full);
   }
-  const storage = Tensor.empty(q.dtype, [b, t, h, dv], op);
+  const storage = Tensor.uninitialized(q.dtype, [b, t, h, dv], op);
   const out = storage.permute(0, 2, 1, 3);
   storage.dispose();
   try {

@@ -7,6 +7,9 @@ import { Tensor } from '../tensor/tensor.js';
 
 export { runOp };
 
+// Ops whose kernels, on every backend, write each element of their output: it need not be cleared.
+const WRITES_EVERY_ELEMENT: ReadonlySet<OpName> = new Set<OpName>(['linear', 'layerNorm']);
+
 /** Allocates the contiguous output of an op and runs it. */
 export function runInto<K extends OpName>(
   op: K,
@@ -14,7 +17,9 @@ export function runInto<K extends OpName>(
   shape: Shape,
   args: Omit<OpArgs[K], 'out'>,
 ): Tensor {
-  const out = Tensor.empty(dtype, shape, op);
+  const out = WRITES_EVERY_ELEMENT.has(op)
+    ? Tensor.uninitialized(dtype, shape, op)
+    : Tensor.empty(dtype, shape, op);
   runOp(op, { ...args, out } as OpArgs[K]);
   return out;
 }

@@ -42,12 +42,12 @@ export function setStoragePoolLimit(bytes: number): number {
 
 const poolKey = (dtype: DType, length: number) => `${dtype}:${length}`;
 
-function takeArray<D extends DType>(dtype: D, length: number): StorageArrayOf[D] {
+function takeArray<D extends DType>(dtype: D, length: number, zeroed: boolean): StorageArrayOf[D] {
   if (length * BYTES_PER_ELEMENT[dtype] >= POOL_MIN_BYTES) {
     const reused = pool.get(poolKey(dtype, length))?.pop() as StorageArrayOf[D] | undefined;
     if (reused) {
       pooledBytes -= reused.byteLength;
-      reused.fill(0);
+      if (zeroed) reused.fill(0);
       return reused;
     }
   }
@@ -76,10 +76,17 @@ export class Storage<D extends DType = DType> {
   /** Whether the array was allocated here (and may go to the pool on release). */
   private readonly owned: boolean;
 
-  constructor(dtype: D, arrayOrLength: StorageArrayOf[D] | number) {
+  /**
+   * A length allocates zeros, or with `zeroed: false` an array whose contents are unspecified (a
+   * reused pool array keeps what it held): only for outputs that a kernel overwrites entirely.
+   */
+  constructor(dtype: D, arrayOrLength: StorageArrayOf[D] | number, opts: { zeroed?: boolean } = {}) {
     this.dtype = dtype;
     this.owned = typeof arrayOrLength === 'number';
-    this.array = typeof arrayOrLength === 'number' ? takeArray(dtype, arrayOrLength) : arrayOrLength;
+    this.array =
+      typeof arrayOrLength === 'number'
+        ? takeArray(dtype, arrayOrLength, opts.zeroed ?? true)
+        : arrayOrLength;
     this.length = this.array.length;
     this.byteLength = this.length * BYTES_PER_ELEMENT[dtype];
     accountStorageAllocated(this.byteLength);
