@@ -5,6 +5,7 @@
  */
 import { FrugalError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
+import { connectFromEntry } from './connect.js';
 import { METRIC_CODE, type Metric, normalizeRows, parseMetric } from './metric.js';
 import { type NativeGraph, searchNative } from './native.js';
 import { quantizeRowsInto } from './quantize.js';
@@ -30,7 +31,12 @@ export interface IndexOptions {
   degree?: number;
   /** Candidate list size L during construction (default 64). */
   buildListSize?: number;
-  /** Pruning slack, >= 1; larger keeps more, longer edges (default 1.1; forced to 1 for ip). */
+  /**
+   * Pruning slack on squared distances, >= 1 (default 1, HNSW's neighbour heuristic; forced to 1
+   * for ip). Larger keeps more of the nearest candidates. In high dimensions, where the distances
+   * within a cluster are all nearly equal, even 1.1 turns the graph into a near-kNN graph with no
+   * edges between clusters: on clustered 768-d data recall stopped at 0.91 (notes/search.md).
+   */
   alpha?: number;
   quantization?: Quantization;
   idType?: IdType;
@@ -132,7 +138,7 @@ export class VectorIndex {
     this.metric = parseMetric(opts.metric ?? 'l2');
     this.degree = positiveInt(opts.degree ?? 32, 'degree', 1024);
     this.buildListSize = positiveInt(opts.buildListSize ?? 64, 'buildListSize', 1 << 16);
-    this.alpha = this.metric === 'ip' ? 1 : (opts.alpha ?? 1.1);
+    this.alpha = this.metric === 'ip' ? 1 : (opts.alpha ?? 1);
     if (!(this.alpha >= 1 && this.alpha <= 4))
       throw new FrugalError('E_ARG', `alpha must be in [1, 4], got ${opts.alpha}`, { field: 'alpha' });
     this.quantization = opts.quantization ?? 'none';
@@ -217,6 +223,7 @@ export class VectorIndex {
       else buildInsert(this.graph(), part, this.entry, this.buildListSize, this.alpha);
       opts.onProgress?.(i + part.length, order.length);
     }
+    connectFromEntry(this.graph(), this.entry, this.buildListSize);
     this.useHugePages();
     this.syncUpper();
   }
@@ -241,6 +248,7 @@ export class VectorIndex {
       );
       opts.onProgress?.(i + part.length, order.length);
     }
+    connectFromEntry(this.graph(), this.entry, this.buildListSize);
     this.useHugePages();
     this.syncUpper();
   }

@@ -131,7 +131,7 @@ export function exact(
   return hits;
 }
 
-function rowVector(g: NativeGraph, id: number): Float32Array {
+export function rowVector(g: NativeGraph, id: number): Float32Array {
   if (g.vectors) return g.vectors.subarray(id * g.dim, (id + 1) * g.dim);
   const v = new Float32Array(g.dim);
   for (let i = 0; i < g.dim; i++) v[i] = g.scales![id]! * g.codes![id * g.dim + i]!;

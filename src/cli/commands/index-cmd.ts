@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .option('--kind <k>', 'hnsw (levels above the graph) | vamana (medoid entry)', 'hnsw')
     .option('--degree <R>', 'maximum out-degree', '32')
     .option('--build-list <L>', 'candidate list size while building', '100')
-    .option('--alpha <a>', 'pruning slack (>= 1)', '1.1')
+    .option('--alpha <a>', 'pruning slack on squared distances (>= 1)', '1')
     .option('--int8', 'store int8-quantized vectors (4x smaller)')
     .option('--threads <n>', 'build threads (default: all)')
     .option('--json', 'print a JSON summary instead of a table')
