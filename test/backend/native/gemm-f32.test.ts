@@ -297,6 +297,53 @@ test('linearF32Packed = act(x · op(B) + bias) with B prepacked by gemmF32PackB'
   });
 });
 
+// Ragged on every axis for every kernel: m not a multiple of any mr (6, 12), n leaving a partial
+// panel wider and narrower than 16 columns, k past the kc block and not a multiple of 16. Each
+// case also carries a NaN in one row of x, which every activation must pass through. The results
+// are compared with the oracle at every level and bit for bit across thread counts.
+const raggedCases: PackedCase[] = [
+  { m: 29, n: 83, k: 837, transB: true, bias: true, activation: 'none' },
+  { m: 29, n: 83, k: 837, transB: true, bias: true, activation: 'gelu_erf' },
+  { m: 29, n: 83, k: 837, transB: true, bias: true, activation: 'gelu_tanh' },
+  { m: 29, n: 83, k: 837, transB: true, bias: true, activation: 'relu' },
+  { m: 29, n: 83, k: 837, transB: true, bias: true, activation: 'silu' },
+  { m: 17, n: 45, k: 1100, transB: false, bias: false, activation: 'gelu_erf' },
+  // Split by rows at two threads.
+  { m: 401, n: 45, k: 837, transB: true, bias: true, activation: 'gelu_erf' },
+];
+
+test('linearF32Packed fuses bias + activation on ragged tiles at every level, whatever the thread count', (t) => {
+  if (!native.available) return t.skip(native.reason);
+  const rng = new Rng(45);
+  for (const c of raggedCases) {
+    const { m, n, k, transB } = c;
+    const ldb = transB ? k : n;
+    const x = randomF32(rng, m * k);
+    x[2 * k + 5] = Number.NaN;
+    const b = randomF32(rng, (transB ? n : k) * ldb, 0.1);
+    const bias = c.bias ? randomF32(rng, n) : null;
+    const want = new Float32Array(m * n);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let acc = bias ? bias[j]! : 0;
+        for (let p = 0; p < k; p++) acc += x[i * k + p]! * b[transB ? j * ldb + p : p * ldb + j]!;
+        want[i * n + j] = ACT[c.activation](acc);
+      }
+    const byThreads = new Map<string, Float32Array>();
+    eachConfig(t, (addon, label) => {
+      const packed = addon.gemmF32PackB(n, k, b, 0, ldb, transB);
+      const got = new Float32Array(m * n).fill(7);
+      assert.equal(addon.linearF32Packed(m, n, k, x, 0, k, packed, bias, c.activation, got, 0, n), true);
+      assertClose(got, want, 1e-5, 1e-5 * Math.sqrt(k), `${label} ${JSON.stringify(c)}`);
+      for (let j = 0; j < n; j++) assert.ok(Number.isNaN(got[2 * n + j]!), `${label}: NaN row, column ${j}`);
+      const level = label.split(' ')[0]!;
+      const other = byThreads.get(level);
+      if (other === undefined) byThreads.set(level, got);
+      else assert.deepEqual(got, other, `${label} ${JSON.stringify(c)}: differs from t1`);
+    });
+  }
+});
+
 test('linearF32Packed refuses a buffer packed for another kernel or shape, and bad arguments', (t) => {
   if (!native.available) return t.skip(native.reason);
   const addon = native.addon;
