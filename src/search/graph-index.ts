@@ -223,7 +223,7 @@ export class VectorIndex {
       else buildInsert(this.graph(), part, this.entry, this.buildListSize, this.alpha);
       opts.onProgress?.(i + part.length, order.length);
     }
-    connectFromEntry(this.graph(), this.entry, this.buildListSize);
+    connectFromEntry(this.graph(), this.entry, this.buildListSize, this.threads);
     this.useHugePages();
     this.syncUpper();
   }
@@ -248,7 +248,7 @@ export class VectorIndex {
       );
       opts.onProgress?.(i + part.length, order.length);
     }
-    connectFromEntry(this.graph(), this.entry, this.buildListSize);
+    connectFromEntry(this.graph(), this.entry, this.buildListSize, this.threads);
     this.useHugePages();
     this.syncUpper();
   }
