@@ -483,6 +483,8 @@ export class VectorIndex {
 
   private checkLabels(m: number, given: AddOptions['labels']): Label[] {
     const out: Label[] = [];
+    // A set, not out.includes: the list scan made add quadratic (17 s for 200,000 rows, minutes at 1M).
+    const batch = new Set<Label>();
     for (let i = 0; i < m; i++) {
       const raw = given === undefined ? this.count + i : given[i];
       if (raw === undefined)
@@ -497,13 +499,14 @@ export class VectorIndex {
           field: 'labels',
           hint: 'use idType: "bigint" for 64-bit ids',
         });
-      if (this.rowOf.has(label) || out.includes(label))
+      if (this.rowOf.has(label) || batch.has(label))
         throw new FrugalError('E_ARG', `label ${String(label)} is already in the index`, {
           op: 'add',
           field: 'labels',
           hint: 'delete it first or use another label',
         });
       out.push(label);
+      batch.add(label);
     }
     return out;
   }
