@@ -17,7 +17,7 @@ export interface SearchOptions {
   walkers?: number;
   /** Initial expansions per walker between synchronisations (adapted during the search; default 8). */
   syncSteps?: number;
-  /** Sequential expansions before the walkers fan out (default L/8). */
+  /** Sequential expansions before the walkers fan out (default max(2, L/24)). */
   warmupSteps?: number;
   /** Threads over the queries of a batch when walkers = 1 (default 1). */
   threads?: number;
