@@ -6,11 +6,8 @@
 // pads the power-of-two widths of attention's matmuls (64 columns run as 96).
 #include <immintrin.h>
 
-#include "frugal/elementwise-kernels.h"
 #include "frugal/gemm-kernels.h"
-#include "frugal/simd/gelu-erf-rational-avx512.h"
-#include "frugal/simd/vec-avx512.h"
-#include "frugal/simd/vec-math.h"
+#include "frugal/simd/epilogue-activation-avx512.h"
 
 namespace frugal::avx512 {
 namespace {
@@ -34,13 +31,8 @@ template <bool kBias, int kAct>
 struct BiasAct {
   __m512 bias[2];
   __m512 operator()(__m512 v, int half) const {
-    using V = VecAvx512;
     if constexpr (kBias) v = _mm512_add_ps(v, bias[half]);
-    if constexpr (kAct == kGeluErf) return GeluErfRationalAvx512(v);
-    if constexpr (kAct == kGeluTanh) return VGeluTanh<V>(v);
-    if constexpr (kAct == kRelu) return V::Select(V::IsNan(v), v, _mm512_max_ps(v, _mm512_setzero_ps()));
-    if constexpr (kAct == kSilu) return VScaledSigmoid<V>(v, v);
-    return v;
+    return EpilogueActivation<kAct>(v);
   }
 };
 

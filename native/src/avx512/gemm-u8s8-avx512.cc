@@ -9,12 +9,9 @@
 
 #include <cstring>
 
-#include "frugal/elementwise-kernels.h"
 #include "frugal/gemm-kernels.h"
 #include "frugal/quant-kernels.h"
-#include "frugal/simd/gelu-erf-rational-avx512.h"
-#include "frugal/simd/vec-avx512.h"
-#include "frugal/simd/vec-math.h"
+#include "frugal/simd/epilogue-activation-avx512.h"
 
 namespace frugal::avx512 {
 namespace {
@@ -34,15 +31,6 @@ inline __m512i BroadcastTail(const uint8_t* p, int64_t rem) {
   return BroadcastQuad(q);
 }
 
-template <int kAct>
-inline __m512 Activate(__m512 v) {
-  if constexpr (kAct == kGeluErf) return GeluErfRationalAvx512(v);
-  if constexpr (kAct == kGeluTanh) return VGeluTanh<VecAvx512>(v);
-  if constexpr (kAct == kRelu) return VecAvx512::Select(VecAvx512::IsNan(v), v, _mm512_max_ps(v, _mm512_setzero_ps()));
-  if constexpr (kAct == kSilu) return VScaledSigmoid<VecAvx512>(v, v);
-  return v;
-}
-
 // comp, scaleB and bias are padded to whole panels by the caller, so they load as 16 lanes.
 template <int kAct>
 inline void Store(__m512i acc, const U8S8Tile& t, int i, __mmask16 cols) {
@@ -53,7 +41,7 @@ inline void Store(__m512i acc, const U8S8Tile& t, int i, __mmask16 cols) {
   // would round differently from the reference.
   __asm__("" : "+v"(v));
   if (t.bias) v = _mm512_add_ps(v, _mm512_loadu_ps(t.bias));
-  _mm512_mask_storeu_ps(t.out + i * t.ldo, cols, Activate<kAct>(v));
+  _mm512_mask_storeu_ps(t.out + i * t.ldo, cols, EpilogueActivation<kAct>(v));
 }
 
 template <int kAct>
