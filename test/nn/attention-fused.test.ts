@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as A from '../../src/autograd/index.js';
+import { loadNative } from '../../src/backend/native/binding.js';
 import { dispatchCounts, resetDispatchCounts } from '../../src/backend/registry.js';
 import * as nn from '../../src/nn/index.js';
 import * as F from '../../src/ops/index.js';
@@ -44,5 +45,42 @@ describe('MultiHeadAttention inference path', () => {
       x.dispose();
       attn.dispose();
     });
+  }
+
+  // Head sizes past one vector (the register tiles of 4 x 4 vectors on AVX-512, 4 x 2 on AVX2),
+  // with column tails, key blocks with tails, more than one unit of queries, at every ISA level.
+  const native = loadNative();
+  const shapes: [string, number, number, number, boolean][] = [
+    ['d 64, 133 tokens, padding', 256, 4, 133, false],
+    ['d 72, 70 tokens, causal', 144, 2, 70, true],
+    ['d 20, 300 tokens (two key blocks), padding', 80, 4, 300, false],
+  ];
+  for (const isa of ['avx512', 'avx2', 'scalar'] as const) {
+    for (const [name, hidden, heads, t, causal] of shapes) {
+      it(`${isa}: fused kernel matches the differentiable path, ${name}`, { skip: !native.available }, () => {
+        const attn = new nn.MultiHeadAttention(hidden, heads, { seed: 5 });
+        const x = F.randn([2, t, hidden], { seed: 6 });
+        const mask = causal
+          ? undefined
+          : F.tensor(
+              Array.from({ length: 2 * t }, (_, i) => i < t || i % t < t - 9),
+              { dtype: 'bool', shape: [2, 1, 1, t] },
+            );
+        const c: nn.AttentionCall = causal ? { causal: true } : { mask };
+        const train = F.tidy(() => attn.forward(A.constant(x), c).value.toFlatArray());
+        native.addon.setIsaMax(isa);
+        try {
+          resetDispatchCounts();
+          const infer = F.tidy(() => A.noGrad(() => attn.forward(A.constant(x), c).value.toFlatArray()));
+          assert.ok(Object.keys(dispatchCounts()).some((k) => k.endsWith(':attention')), 'the fused op ran');
+          assert.ok(close(infer, train, 1e-4), `${isa} ${name}`);
+        } finally {
+          native.addon.setIsaMax('avx512');
+        }
+        mask?.dispose();
+        x.dispose();
+        attn.dispose();
+      });
+    }
   }
 });

@@ -20,13 +20,20 @@ namespace {
 constexpr int kTileRows = 4;
 constexpr float kMaskedScore = -1e9f;
 
+// Vectors of keys per score tile and of value columns per output tile: four rows times four
+// vectors fill 16 of AVX-512's 32 registers with accumulators and load one operand per FMA half;
+// with 16 registers (AVX2) two vectors keep the tile from spilling.
+template <class V>
+constexpr int kTileVecs = V::W >= 16 ? 4 : 2;
+
 template <class V>
 struct AttentionScratch {
-  int64_t block, width;  // keys per block; block rounded up to two vectors
+  int64_t block, width;  // keys per block; block rounded up to a score tile
   std::vector<float> kt, scores, acc, keep, rowKeep;
   AttentionScratch(int64_t d, int64_t dv) {
-    block = std::max<int64_t>(2 * V::W, std::min<int64_t>(256, 8192 / std::max<int64_t>(d, 1)));
-    width = (block + 2 * V::W - 1) / (2 * V::W) * (2 * V::W);
+    constexpr int64_t tile = kTileVecs<V> * V::W;
+    block = std::max<int64_t>(tile, std::min<int64_t>(256, 8192 / std::max<int64_t>(d, 1)));
+    width = (block + tile - 1) / tile * tile;
     kt.assign(static_cast<size_t>(d * width), 0.0f);
     scores.assign(static_cast<size_t>(kTileRows * width), 0.0f);
     acc.assign(static_cast<size_t>(kAttentionRows * dv), 0.0f);
@@ -39,50 +46,71 @@ struct AttentionScratch {
 template <class V>
 void TileScores(const float* const* qr, const float* kt, int64_t d, int64_t width, float* scores) {
   using F = typename V::F;
-  for (int64_t j = 0; j < width; j += 2 * V::W) {
-    F a00 = V::Set(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+  constexpr int C = kTileVecs<V>;
+  for (int64_t j = 0; j < width; j += C * V::W) {
+    F a[kTileRows][C];
+#pragma GCC unroll 4
+    for (int r = 0; r < kTileRows; r++)
+#pragma GCC unroll 4
+      for (int c = 0; c < C; c++) a[r][c] = V::Set(0.0f);
     const float* col = kt + j;
     for (int64_t p = 0; p < d; p++) {
-      const F k0 = V::Load(col + p * width), k1 = V::Load(col + p * width + V::W);
-      const F q0 = V::Set(qr[0][p]), q1 = V::Set(qr[1][p]), q2 = V::Set(qr[2][p]), q3 = V::Set(qr[3][p]);
-      a00 = V::Fma(q0, k0, a00);
-      a01 = V::Fma(q0, k1, a01);
-      a10 = V::Fma(q1, k0, a10);
-      a11 = V::Fma(q1, k1, a11);
-      a20 = V::Fma(q2, k0, a20);
-      a21 = V::Fma(q2, k1, a21);
-      a30 = V::Fma(q3, k0, a30);
-      a31 = V::Fma(q3, k1, a31);
+      F k[C];
+#pragma GCC unroll 4
+      for (int c = 0; c < C; c++) k[c] = V::Load(col + p * width + c * V::W);
+#pragma GCC unroll 4
+      for (int r = 0; r < kTileRows; r++) {
+        const F q = V::Set(qr[r][p]);
+#pragma GCC unroll 4
+        for (int c = 0; c < C; c++) a[r][c] = V::Fma(q, k[c], a[r][c]);
+      }
     }
-    V::Store(scores + j, a00);
-    V::Store(scores + j + V::W, a01);
-    V::Store(scores + width + j, a10);
-    V::Store(scores + width + j + V::W, a11);
-    V::Store(scores + 2 * width + j, a20);
-    V::Store(scores + 2 * width + j + V::W, a21);
-    V::Store(scores + 3 * width + j, a30);
-    V::Store(scores + 3 * width + j + V::W, a31);
+#pragma GCC unroll 4
+    for (int r = 0; r < kTileRows; r++)
+#pragma GCC unroll 4
+      for (int c = 0; c < C; c++) V::Store(scores + r * width + j + c * V::W, a[r][c]);
   }
+}
+
+// acc[r][c0, c0 + C vectors) = acc[r] * corr[r] + sum_j p[r][j] * v[j] over those columns.
+template <class V, int C>
+void TileValueColumns(const float* p, int64_t width, int64_t n, const float* v, int64_t vs, int64_t dv,
+                      int64_t c0, const float* corr, int rows, float* acc) {
+  using F = typename V::F;
+  F a[kTileRows][C];
+#pragma GCC unroll 4
+  for (int r = 0; r < kTileRows; r++)
+#pragma GCC unroll 4
+    for (int c = 0; c < C; c++)
+      a[r][c] = r < rows ? V::Mul(V::Load(acc + r * dv + c0 + c * V::W), V::Set(corr[r])) : V::Set(0.0f);
+  for (int64_t j = 0; j < n; j++) {
+    F vj[C];
+#pragma GCC unroll 4
+    for (int c = 0; c < C; c++) vj[c] = V::Load(v + j * vs + c0 + c * V::W);
+#pragma GCC unroll 4
+    for (int r = 0; r < kTileRows; r++) {
+      const F pr = V::Set(p[r * width + j]);
+#pragma GCC unroll 4
+      for (int c = 0; c < C; c++) a[r][c] = V::Fma(pr, vj[c], a[r][c]);
+    }
+  }
+  // All four rows are stored, so that the accumulators stay in registers (a store loop bounded by
+  // rows made GCC keep them on the stack); acc holds kAttentionRows rows, and rows past the last
+  // query of the unit are never read.
+#pragma GCC unroll 4
+  for (int r = 0; r < kTileRows; r++)
+#pragma GCC unroll 4
+    for (int c = 0; c < C; c++) V::Store(acc + r * dv + c0 + c * V::W, a[r][c]);
 }
 
 // acc[r][0, dv) = acc[r] * corr[r] + sum_j p[r][j] * v[j] over the rows r < rows.
 template <class V>
 void TileValues(const float* p, int64_t width, int64_t n, const float* v, int64_t vs, int64_t dv,
                 const float* corr, int rows, float* acc) {
-  using F = typename V::F;
+  constexpr int C = kTileVecs<V>;
   int64_t c = 0;
-  for (; c + V::W <= dv; c += V::W) {
-    F a[kTileRows];
-    for (int r = 0; r < kTileRows; r++) a[r] = r < rows ? V::Mul(V::Load(acc + r * dv + c), V::Set(corr[r])) : V::Set(0.0f);
-    for (int64_t j = 0; j < n; j++) {
-      const F vj = V::Load(v + j * vs + c);
-      a[0] = V::Fma(V::Set(p[j]), vj, a[0]);
-      a[1] = V::Fma(V::Set(p[width + j]), vj, a[1]);
-      a[2] = V::Fma(V::Set(p[2 * width + j]), vj, a[2]);
-      a[3] = V::Fma(V::Set(p[3 * width + j]), vj, a[3]);
-    }
-    for (int r = 0; r < rows; r++) V::Store(acc + r * dv + c, a[r]);
-  }
+  for (; c + C * V::W <= dv; c += C * V::W) TileValueColumns<V, C>(p, width, n, v, vs, dv, c, corr, rows, acc);
+  for (; c + V::W <= dv; c += V::W) TileValueColumns<V, 1>(p, width, n, v, vs, dv, c, corr, rows, acc);
   for (; c < dv; c++) {
     for (int r = 0; r < rows; r++) {
       float a = acc[r * dv + c] * corr[r];
