@@ -16,6 +16,11 @@
 //     row; activation "none" | "gelu_erf" | "gelu_tanh" | "relu" | "silu" runs on each tile in
 //     registers (AVX2: GELU-erf the f32 GEMM epilogue's rational erf, |err| <= 2e-7 max(|x|, 1),
 //     the others the elementwise kernels' functions) or, portable, on the stored tile in L1.
+//   gemmU8S8Quant(m, n, k, a, aOff, packed, comp, codes, codesOff, scales, scaleA, scaleB, bias|null,
+//                 activation): the same output, quantized token-wise for the next u8 x s8 layer
+//     (codes Uint8Array [m, n] and scales Float32Array [m], exactly quantizeRowsU8 of gemmU8S8's
+//     output) without the f32 output leaving the cache: blocks of rows are computed into a
+//     per-thread buffer and quantized there.
 #include <algorithm>
 #include <string>
 
@@ -308,6 +313,37 @@ void GemmU8S8(const U8S8Problem& p) {
   });
 }
 
+// Rows per block of the quantizing GEMM: the block's f32 output (~256 KiB) stays in L2 between
+// the GEMM and the quantization.
+int64_t QuantBlockRows(const U8S8Problem& p, int mr) {
+  const int64_t rows = (256 << 10) / (4 * std::max<int64_t>(p.n, 1)) / mr * mr;
+  return std::min(std::max<int64_t>(rows, mr), PadTo(p.m, mr));
+}
+
+void GemmU8S8Quant(const U8S8Problem& p, uint8_t* codes, float* scales) {
+  const U8S8Choice kr = ChooseU8S8(p.activation);
+  const QuantizeRowU8 quantize = SelectQuantizeRowU8();
+  const int64_t blockRows = QuantBlockRows(p, kr.mr), blocks = (p.m + blockRows - 1) / blockRows;
+  const int64_t panels = PadTo(p.n, kU8S8Nr) / kU8S8Nr;
+  const int threads = 2.0 * p.m * p.n * p.k < 2e6 ? 1 : NumThreads();
+  ParallelRun(threads, [&](int tid, int nt) {
+    int64_t b0 = 0, b1 = 0;
+    StaticPartition(blocks, nt, tid, 1, &b0, &b1);
+    thread_local AlignedBuffer<float> scratch;
+    float* buf = scratch.Get(static_cast<size_t>(blockRows * p.n));
+    for (int64_t blk = b0; blk < b1; blk++) {
+      const int64_t i0 = blk * blockRows, rows = std::min(blockRows, p.m - i0);
+      U8S8Problem q = p;
+      q.m = rows;
+      q.a = p.a + i0 * p.k;
+      q.scaleA = p.scaleA + i0;
+      q.out = buf;
+      U8S8Region(kr, q, 0, rows, 0, panels);
+      for (int64_t r = 0; r < rows; r++) scales[i0 + r] = quantize(buf + r * p.n, p.n, codes + (i0 + r) * p.n);
+    }
+  });
+}
+
 const char* const kActivationNames[] = {"none", "gelu_erf", "gelu_tanh", "relu", "silu"};
 const int kActivationCodes[] = {-1, kGeluErf, kGeluTanh, kRelu, kSilu};
 
@@ -355,40 +391,62 @@ Napi::Value PackWeightsU8S8Js(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value GemmU8S8Js(const Napi::CallbackInfo& info) {
-  Args args(info, "gemmU8S8");
-  U8S8Problem p{};
-  p.m = args.Int(0, "m");
-  p.n = args.Int(1, "n");
-  p.k = args.Int(2, "k");
+// Reads the operands both JS entries share (m, n, k, a, aOffset, packed, comp at 0-6; scaleA, scaleB,
+// bias, activation at first, first + 1, ...) into p; the output arguments are the caller's.
+void ReadU8S8Problem(Args& args, const Napi::CallbackInfo& info, size_t first, U8S8Problem* p) {
+  p->m = args.Int(0, "m");
+  p->n = args.Int(1, "n");
+  p->k = args.Int(2, "k");
   const ArrayArg<uint8_t> a = args.Array<uint8_t>(3, "a");
   const int64_t aOff = args.Int(4, "aOffset");
   const ArrayArg<int8_t> packed = args.Array<int8_t>(5, "packed");
   const ArrayArg<int32_t> comp = args.Array<int32_t>(6, "comp");
+  const int64_t nPad = PadTo(p->n, kU8S8Nr);
+  args.Need(a, "a", aOff, p->m * p->k);
+  args.Need(packed, "packed", 0, nPad * PadTo(p->k, 4));
+  args.Need(comp, "comp", 0, nPad);
+  p->scaleA = OptionalF32(args, first, "scaleA", p->m);
+  p->scaleB = OptionalF32(args, first + 1, "scaleB", p->n);
+  p->bias = OptionalF32(args, first + 2, "bias", p->n);
+  if (args.ok() && (!p->scaleA || !p->scaleB)) args.Fail("scaleA and scaleB are required");
+  p->activation = -2;
+  const size_t actIdx = first + 3;
+  const std::string act = info.Length() > actIdx && info[actIdx].IsString() ? info[actIdx].As<Napi::String>().Utf8Value() : "";
+  for (size_t i = 0; i < sizeof(kActivationNames) / sizeof(kActivationNames[0]); i++)
+    if (act == kActivationNames[i]) p->activation = kActivationCodes[i];
+  if (args.ok() && p->activation == -2)
+    args.Fail("argument 'activation' must be one of: none, gelu_erf, gelu_tanh, relu, silu");
+  if (args.ok() && p->k > kMaxExactK) args.Fail("k must be <= 131072 (the int32 sum could overflow)");
+  if (!args.ok()) return;
+  p->a = a.data + aOff;
+  p->packed = packed.data;
+  p->comp = comp.data;
+}
+
+Napi::Value GemmU8S8Js(const Napi::CallbackInfo& info) {
+  Args args(info, "gemmU8S8");
+  U8S8Problem p{};
+  ReadU8S8Problem(args, info, 9, &p);
   const ArrayArg<float> out = args.Array<float>(7, "out");
   const int64_t outOff = args.Int(8, "outOffset");
-  const int64_t nPad = PadTo(p.n, kU8S8Nr);
-  args.Need(a, "a", aOff, p.m * p.k);
-  args.Need(packed, "packed", 0, nPad * PadTo(p.k, 4));
-  args.Need(comp, "comp", 0, nPad);
   args.Need(out, "out", outOff, p.m * p.n);
-  p.scaleA = OptionalF32(args, 9, "scaleA", p.m);
-  p.scaleB = OptionalF32(args, 10, "scaleB", p.n);
-  p.bias = OptionalF32(args, 11, "bias", p.n);
-  if (args.ok() && (!p.scaleA || !p.scaleB)) args.Fail("scaleA and scaleB are required");
-  p.activation = -2;
-  const std::string act = info.Length() > 12 && info[12].IsString() ? info[12].As<Napi::String>().Utf8Value() : "";
-  for (size_t i = 0; i < sizeof(kActivationNames) / sizeof(kActivationNames[0]); i++)
-    if (act == kActivationNames[i]) p.activation = kActivationCodes[i];
-  if (args.ok() && p.activation == -2)
-    args.Fail("argument 'activation' must be one of: none, gelu_erf, gelu_tanh, relu, silu");
-  if (args.ok() && p.k > kMaxExactK) args.Fail("k must be <= 131072 (the int32 sum could overflow)");
   if (!args.ok() || p.m == 0 || p.n == 0) return info.Env().Undefined();
-  p.a = a.data + aOff;
-  p.packed = packed.data;
-  p.comp = comp.data;
   p.out = out.data + outOff;
   GemmU8S8(p);
+  return info.Env().Undefined();
+}
+
+Napi::Value GemmU8S8QuantJs(const Napi::CallbackInfo& info) {
+  Args args(info, "gemmU8S8Quant");
+  U8S8Problem p{};
+  ReadU8S8Problem(args, info, 10, &p);
+  const ArrayArg<uint8_t> codes = args.Array<uint8_t>(7, "codes");
+  const int64_t codesOff = args.Int(8, "codesOffset");
+  const ArrayArg<float> scales = args.Array<float>(9, "scales");
+  args.Need(codes, "codes", codesOff, p.m * p.n);
+  args.Need(scales, "scales", 0, p.m);
+  if (!args.ok() || p.m == 0 || p.n == 0) return info.Env().Undefined();
+  GemmU8S8Quant(p, codes.data + codesOff, scales.data);
   return info.Env().Undefined();
 }
 
@@ -397,6 +455,7 @@ void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemmU8S8PackedSize", Napi::Function::New(env, GemmU8S8PackedSizeJs, "gemmU8S8PackedSize"));
   exports.Set("packWeightsU8S8", Napi::Function::New(env, PackWeightsU8S8Js, "packWeightsU8S8"));
   exports.Set("gemmU8S8", Napi::Function::New(env, GemmU8S8Js, "gemmU8S8"));
+  exports.Set("gemmU8S8Quant", Napi::Function::New(env, GemmU8S8QuantJs, "gemmU8S8Quant"));
 }
 
 }  // namespace

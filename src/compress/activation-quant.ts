@@ -66,8 +66,8 @@ export interface TokenQuantizedU8 {
 // is kept, keyed by the input tensor's identity. Frugal's ops never write into an existing
 // tensor, so the same live tensor object holds the same values.
 let lastU8: { source: WeakRef<Tensor>; cols: number; result: TokenQuantizedU8 } | undefined;
-// The arrays of a result that lastU8 no longer holds, one pair per length, reused by the next
-// quantization of that length: a forward then allocates no new code arrays (fresh multi-MiB
+// The arrays of a result that lastU8 no longer holds (and those given back by releaseU8), one pair
+// per length, reused by the next quantization of that length: a forward then allocates no new code arrays (fresh multi-MiB
 // typed arrays cost zeroing and page faults on every layer).
 const spareU8 = new Map<number, TokenQuantizedU8>();
 
@@ -86,14 +86,23 @@ export function quantizeTokensU8(x: Tensor, cols: number, addon: NativeAddon): T
     );
   }
   const rows = x.size / cols;
-  if (lastU8) spareU8.set(lastU8.result.codes.length, lastU8.result);
-  const spare = spareU8.get(x.size);
-  const result =
-    spare && spare.scales.length === rows
-      ? { codes: spare.codes, scales: spare.scales }
-      : { codes: new Uint8Array(x.size), scales: new Float32Array(rows) };
-  spareU8.delete(x.size);
+  const result = takeU8(rows, cols);
+  if (lastU8) releaseU8(lastU8.result);
   addon.quantizeRowsU8(rows, cols, f32Data(x, 'quantizeTokensU8'), 0, result.codes, 0, result.scales, 0);
   lastU8 = { source: new WeakRef(x), cols, result };
   return result;
+}
+
+/** Code and scale arrays for rows x cols, from the spare pool when it has that size; the values are stale. */
+export function takeU8(rows: number, cols: number): TokenQuantizedU8 {
+  const spare = spareU8.get(rows * cols);
+  spareU8.delete(rows * cols);
+  return spare && spare.scales.length === rows
+    ? spare
+    : { codes: new Uint8Array(rows * cols), scales: new Float32Array(rows) };
+}
+
+/** Gives arrays from takeU8 back to the pool; the caller no longer reads them. */
+export function releaseU8(arrays: TokenQuantizedU8): void {
+  spareU8.set(arrays.codes.length, arrays);
 }

@@ -23,11 +23,18 @@ import type { LinearActivation } from '../ops/linear.js';
 import { contiguous, reshape } from '../ops/shape-ops.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
-import { quantizeTokens, quantizeTokensU8 } from './activation-quant.js';
+import { quantizeTokens, quantizeTokensU8, releaseU8, takeU8 } from './activation-quant.js';
 import { quantAddon } from './native.js';
 import { packedLinear } from './packed-linear.js';
 import { f32Data, i8Data } from './tensor-data.js';
-import { fitsU8S8, packU8S8, quantizeWeight7Bit, type U8S8Pack, u8s8Linear } from './u8s8-linear.js';
+import {
+  fitsU8S8,
+  packU8S8,
+  quantizeWeight7Bit,
+  type U8S8Pack,
+  u8s8Linear,
+  u8s8LinearQuantized,
+} from './u8s8-linear.js';
 import {
   type QuantizedWeight,
   quantizeWeight,
@@ -111,18 +118,22 @@ export class QuantizedLinear extends Module {
     return this.run(x, 'none');
   }
 
-  private run(x: Variable, activation: LinearActivation | 'none'): Variable {
-    const op = 'QuantizedLinear';
+  private checkInput(x: Variable): void {
     if (x.shape.length < 2 || x.shape[x.shape.length - 1] !== this.inFeatures || x.value.dtype !== 'f32') {
       throw new FrugalError(
         'E_SHAPE',
         `QuantizedLinear expects f32 [..., ${this.inFeatures}] with a batch axis`,
         {
-          op,
+          op: 'QuantizedLinear',
           shapes: [x.shape],
         },
       );
     }
+  }
+
+  private run(x: Variable, activation: LinearActivation | 'none'): Variable {
+    const op = 'QuantizedLinear';
+    this.checkInput(x);
     const lead = x.shape.slice(0, -1);
     const fast = this.u8s8Pack();
     if (fast) {
@@ -168,6 +179,50 @@ export class QuantizedLinear extends Module {
    */
   forwardFused(x: Variable, activation: LinearActivation): Variable | undefined {
     return this.u8s8Pack() ? this.run(x, activation) : undefined;
+  }
+
+  /**
+   * nn.MLP offers its first projection the whole chain next(act(this(x))). When both layers run
+   * the u8 x s8 kernel, the activation's output is quantized for `next` inside this layer's GEMM
+   * (ZeroQuant's activation quantization fused into the preceding op) and never exists as f32;
+   * otherwise the answer is undefined and MLP runs the layers one by one.
+   */
+  forwardChain(x: Variable, activation: LinearActivation, next: Module): Variable | undefined {
+    if (!(next instanceof QuantizedLinear) || next.inFeatures !== this.outFeatures) return undefined;
+    const first = this.u8s8Pack();
+    const second = next.u8s8Pack();
+    if (!first || !second || typeof first.addon.gemmU8S8Quant !== 'function') return undefined;
+    const op = 'QuantizedLinear';
+    this.checkInput(x);
+    const { addon } = first;
+    const y = tidy(() => {
+      const src = x.value.isContiguous ? x.value : contiguous(x.value);
+      const a = quantizeTokensU8(src, this.inFeatures, addon);
+      const hidden = takeU8(a.scales.length, this.outFeatures);
+      u8s8LinearQuantized(
+        addon,
+        first.pack,
+        a.codes,
+        a.scales,
+        f32Data(this.weightScale.value, op),
+        this.bias ? f32Data(this.bias.value, op) : undefined,
+        hidden,
+        activation,
+      );
+      const out = Tensor.uninitialized('f32', [...x.shape.slice(0, -1), next.outFeatures], op);
+      u8s8Linear(
+        addon,
+        second.pack,
+        hidden.codes,
+        hidden.scales,
+        f32Data(next.weightScale.value, op),
+        next.bias ? f32Data(next.bias.value, op) : undefined,
+        out.data as Float32Array,
+      );
+      releaseU8(hidden);
+      return out;
+    });
+    return A.constant(y);
   }
 
   private u8s8Pack(): { addon: NativeAddon; pack: U8S8Pack } | undefined {

@@ -95,6 +95,28 @@ export function u8s8LinearReference(p: U8S8Problem): Float32Array {
   return out;
 }
 
+function checkOperands(
+  pack: U8S8Pack,
+  a: Uint8Array,
+  m: number,
+  scaleW: Float32Array,
+  bias: Float32Array | undefined,
+  outLength: number,
+): void {
+  if (
+    a.length !== m * pack.k ||
+    scaleW.length !== pack.n ||
+    (bias && bias.length !== pack.n) ||
+    outLength < m * pack.n
+  ) {
+    throw new FrugalError(
+      'E_SHAPE',
+      `u8s8Linear needs a [${m}, ${pack.k}], scaleW [${pack.n}], bias [${pack.n}] and out [${m}, ${pack.n}] for the packed weight [${pack.n}, ${pack.k}]`,
+      { op: 'u8s8Linear' },
+    );
+  }
+}
+
 /** Writes the layer's output f32 [m, n] into `out` (the caller allocates it, from the tensor pool). */
 export function u8s8Linear(
   addon: NativeAddon,
@@ -106,21 +128,9 @@ export function u8s8Linear(
   out: Float32Array,
   activation: LinearActivation | 'none' = 'none',
 ): void {
-  const m = scaleA.length;
-  if (
-    a.length !== m * pack.k ||
-    scaleW.length !== pack.n ||
-    (bias && bias.length !== pack.n) ||
-    out.length < m * pack.n
-  ) {
-    throw new FrugalError(
-      'E_SHAPE',
-      `u8s8Linear needs a [${m}, ${pack.k}], scaleW [${pack.n}], bias [${pack.n}] and out [${m}, ${pack.n}] for the packed weight [${pack.n}, ${pack.k}]`,
-      { op: 'u8s8Linear' },
-    );
-  }
+  checkOperands(pack, a, scaleA.length, scaleW, bias, out.length);
   addon.gemmU8S8(
-    m,
+    scaleA.length,
     pack.n,
     pack.k,
     a,
@@ -129,6 +139,40 @@ export function u8s8Linear(
     pack.comp,
     out,
     0,
+    scaleA,
+    scaleW,
+    bias ?? null,
+    activation,
+  );
+}
+
+/**
+ * The layer's output quantized token-wise for the next u8 x s8 layer (the codes and scales
+ * quantizeTokensU8 would give for u8s8Linear's output), written into `into` [m, n] / [m].
+ */
+export function u8s8LinearQuantized(
+  addon: NativeAddon,
+  pack: U8S8Pack,
+  a: Uint8Array,
+  scaleA: Float32Array,
+  scaleW: Float32Array,
+  bias: Float32Array | undefined,
+  into: { codes: Uint8Array; scales: Float32Array },
+  activation: LinearActivation | 'none' = 'none',
+): void {
+  const m = scaleA.length;
+  checkOperands(pack, a, m, scaleW, bias, into.scales.length === m ? into.codes.length : -1);
+  addon.gemmU8S8Quant(
+    m,
+    pack.n,
+    pack.k,
+    a,
+    0,
+    pack.packed,
+    pack.comp,
+    into.codes,
+    0,
+    into.scales,
     scaleA,
     scaleW,
     bias ?? null,

@@ -33,6 +33,11 @@ export interface MlpOptions extends InitOptions {
   bias?: boolean;
 }
 
+/** A projection that can also run the next one: next(act(this(x))), or undefined to decline. */
+export interface ChainedProjection {
+  forwardChain(x: Variable, activation: LinearActivation, next: Module): Variable | undefined;
+}
+
 /** Transformer feed-forward network. */
 export class MLP extends Module {
   readonly up: Linear;
@@ -60,6 +65,13 @@ export class MLP extends Module {
     // Compression swaps projections for other modules (quantized, sparse); those that lack a fused
     // path, or answer undefined, get the activation applied here.
     const first = this.gate ?? this.up;
+    // A projection may run the down projection too (forwardChain), so that what passes between
+    // them never leaves its kernels (compression quantizes the activation in the GEMM epilogue).
+    const chain = (first as Partial<ChainedProjection>).forwardChain;
+    if (!this.gate && typeof chain === 'function') {
+      const chained = chain.call(first, x, FUSED[this.activation], this.down);
+      if (chained) return chained;
+    }
     const fused =
       typeof first.forwardFused === 'function' ? first.forwardFused(x, FUSED[this.activation]) : undefined;
     if (fused) return this.down.forward(this.gate ? A.mul(fused, this.up.forward(x)) : fused);

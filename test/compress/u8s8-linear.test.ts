@@ -13,6 +13,7 @@ import {
   packU8S8,
   quantizeWeight7Bit,
   u8s8Linear,
+  u8s8LinearQuantized,
   u8s8LinearReference,
 } from '../../src/compress/u8s8-linear.js';
 import { weightCodes } from '../../src/compress/weight-quant.js';
@@ -109,6 +110,47 @@ describe('u8 x s8 INT8 GEMM', () => {
     }
   }
 
+  // Row counts around the quantizing GEMM's blocks (256 KiB of f32 rows: 64 rows at n = 1024),
+  // odd panels and k tails, with and without an activation.
+  const quantShapes: [number, number, number, LinearActivation | 'none'][] = [
+    [1, 1, 1, 'none'],
+    [70, 1024, 24, 'gelu_erf'],
+    [131, 1000, 36, 'none'],
+    [9, 40, 72, 'relu'],
+  ];
+  for (const isa of ['avx512', 'avx2', 'scalar'] as const) {
+    for (const [m, n, k, activation] of quantShapes) {
+      it(`${isa}, ${m}x${n}x${k} ${activation}: the quantized output is quantizeRowsU8 of the f32 output`, {
+        skip,
+      }, () => {
+        assert.ok(addon);
+        const p = problem(m, n, k, m + n + k, true);
+        const pack = packU8S8(addon, p.w, n, k);
+        const f32 = new Float32Array(m * n);
+        const want = { codes: new Uint8Array(m * n), scales: new Float32Array(m) };
+        const got = { codes: new Uint8Array(m * n), scales: new Float32Array(m) };
+        withIsa(isa, () => {
+          u8s8Linear(addon, pack, p.a, p.scaleA, p.scaleW, p.bias, f32, activation);
+          addon.quantizeRowsU8(m, n, f32, 0, want.codes, 0, want.scales, 0);
+          u8s8LinearQuantized(addon, pack, p.a, p.scaleA, p.scaleW, p.bias, got, activation);
+        });
+        assert.deepEqual(got.scales, want.scales);
+        assert.deepEqual(got.codes, want.codes);
+      });
+    }
+  }
+
+  it('the quantized output checks its arrays', { skip }, () => {
+    assert.ok(addon);
+    const p = problem(4, 16, 8, 1, false);
+    const pack = packU8S8(addon, p.w, 16, 8);
+    const short = { codes: new Uint8Array(4 * 16), scales: new Float32Array(3) };
+    assert.throws(
+      () => u8s8LinearQuantized(addon, pack, p.a, p.scaleA, p.scaleW, undefined, short),
+      (e) => isFrugalError(e) && e.code === 'E_SHAPE',
+    );
+  });
+
   it('refuses weight codes outside [-64, 64] (they could saturate int16)', { skip }, () => {
     assert.ok(addon);
     const w = Int8Array.from([1, 2, 65, 4]);
@@ -190,6 +232,23 @@ describe('7-bit QuantizedLinear', () => {
     x.dispose();
     q7.dispose();
     lin.dispose();
+  });
+
+  it('MLP chains two u8 x s8 projections: the same output as running them one by one', { skip }, () => {
+    const mlp = new nn.MLP(48, 192, 'gelu-erf', { rng: new Rng(9) });
+    const up = QuantizedLinear.fromLinear(mlp.up, { bits: 8, sevenBit: true });
+    const down = QuantizedLinear.fromLinear(mlp.down, { bits: 8, sevenBit: true });
+    const x = A.constant(F.randn([3, 5, 48], { seed: 2 }));
+    const chained = up.forwardChain(x, 'gelu_erf', down);
+    assert.ok(chained, 'both layers run the u8 x s8 kernel, so the chain is taken');
+    const hidden = up.forwardFused(x, 'gelu_erf');
+    assert.ok(hidden);
+    const separate = down.forward(hidden);
+    assert.deepEqual(chained.shape, [3, 5, 48]);
+    assert.deepEqual(chained.value.toFloat32Array(), separate.value.toFloat32Array());
+    assert.equal(up.forwardChain(x, 'gelu_erf', mlp.down), undefined, 'a float next layer is declined');
+    for (const v of [chained, hidden, separate, x]) v.value.dispose();
+    for (const m of [mlp, up, down]) m.dispose();
   });
 
   it('rejects sevenBit with groups', () => {

@@ -181,6 +181,26 @@ export interface NativeAddon {
     bias: Float32Array | null,
     activation: 'none' | 'gelu_erf' | 'gelu_tanh' | 'relu' | 'silu',
   ): void;
+  /**
+   * gemmU8S8's output quantized token-wise for the next u8 x s8 layer, exactly quantizeRowsU8 of
+   * it: codes u8 [m, n] and scales [m]; the f32 output never leaves the cache.
+   */
+  gemmU8S8Quant(
+    m: number,
+    n: number,
+    k: number,
+    a: Uint8Array,
+    aOffset: number,
+    packed: Int8Array,
+    comp: Int32Array,
+    codes: Uint8Array,
+    codesOffset: number,
+    scales: Float32Array,
+    scaleA: Float32Array,
+    scaleB: Float32Array,
+    bias: Float32Array | null,
+    activation: 'none' | 'gelu_erf' | 'gelu_tanh' | 'relu' | 'silu',
+  ): void;
   /** quantizeRowsI8 with every code shifted by +128 (the A operand of gemmU8S8). */
   quantizeRowsU8(
     rows: number,
