@@ -1,8 +1,8 @@
 // JS entry points for copies between strided f32 views, select (where) over strided views, and
-// scatter-adding rows along one axis (embedding and slice gradients). Layout: a tensor
+// gathering and scatter-adding rows along one axis (embedding lookups and their gradients). Layout: a tensor
 // viewed as [outer, rows, inner] around the indexed axis; indices are i32 and bounds-checked
 // before anything is written.
-// JS: copyStridedF32, whereF32, scatterAddRowsF32 (argument order in src/backend/native/binding.ts).
+// JS: copyStridedF32, whereF32, gatherRowsF32, scatterAddRowsF32 (argument order in src/backend/native/binding.ts).
 #include <cstring>
 #include <string>
 #include <vector>
@@ -245,9 +245,36 @@ Napi::Value ScatterAddRowsJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value GatherRowsJs(const Napi::CallbackInfo& info) {
+  Args args(info, "gatherRowsF32");
+  const ArrayArg<float> table = args.Array<float>(0, "table");
+  const int64_t tOff = args.Int(1, "tableOffset");
+  const RowsLayout l = ReadRowsLayout(args, 2);
+  const ArrayArg<float> out = args.Array<float>(8, "out");
+  const int64_t oOff = args.Int(9, "outOffset");
+  args.Need(table, "table", tOff, l.outer * l.rows * l.inner);
+  args.Need(out, "out", oOff, l.outer * l.n * l.inner);
+  if (!args.ok()) return info.Env().Undefined();
+  const float* pt = table.data + tOff;
+  float* po = out.data + oOff;
+  const size_t bytes = static_cast<size_t>(l.inner) * sizeof(float);
+  const int64_t work = l.outer * l.n * l.inner;
+  const int want = static_cast<int>(work / kGrain > 0 ? work / kGrain : 1);
+  ParallelRun(want, [&](int tid, int nth) {
+    int64_t jb, je;
+    StaticPartition(l.outer * l.n, nth, tid, 1, &jb, &je);
+    for (int64_t r = jb; r < je; r++) {
+      const int64_t o = r / l.n, j = r % l.n;
+      std::memcpy(po + r * l.inner, pt + (o * l.rows + l.idx[j]) * l.inner, bytes);
+    }
+  });
+  return info.Env().Undefined();
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("copyStridedF32", Napi::Function::New(env, CopyStridedJs, "copyStridedF32"));
   exports.Set("whereF32", Napi::Function::New(env, WhereJs, "whereF32"));
+  exports.Set("gatherRowsF32", Napi::Function::New(env, GatherRowsJs, "gatherRowsF32"));
   exports.Set("scatterAddRowsF32", Napi::Function::New(env, ScatterAddRowsJs, "scatterAddRowsF32"));
 }
 

@@ -14,7 +14,7 @@ import { accountStorageAllocated, accountStorageReleased } from './memory.js';
  * on first write and garbage-collector work; an inference forward allocates the same output
  * sizes layer after layer, so reuse saves all three. Only arrays a Storage allocated itself enter
  * (an array the caller passed in may still be in use elsewhere), only from POOL_MIN_BYTES up, and
- * at most `poolLimitBytes` in all.
+ * at most `poolLimitBytes` in all; when full, the least recently used sizes leave first.
  */
 const pool = new Map<string, StorageArray[]>();
 const POOL_MIN_BYTES = 64 * 1024;
@@ -42,11 +42,20 @@ export function setStoragePoolLimit(bytes: number): number {
 
 const poolKey = (dtype: DType, length: number) => `${dtype}:${length}`;
 
+// Map order is recency: a key moves to the end whenever an array of that size is taken or given.
+function touch(key: string, list: StorageArray[]): void {
+  pool.delete(key);
+  pool.set(key, list);
+}
+
 function takeArray<D extends DType>(dtype: D, length: number, zeroed: boolean): StorageArrayOf[D] {
   if (length * BYTES_PER_ELEMENT[dtype] >= POOL_MIN_BYTES) {
-    const reused = pool.get(poolKey(dtype, length))?.pop() as StorageArrayOf[D] | undefined;
-    if (reused) {
+    const key = poolKey(dtype, length);
+    const list = pool.get(key);
+    const reused = list?.pop() as StorageArrayOf[D] | undefined;
+    if (list && reused) {
       pooledBytes -= reused.byteLength;
+      touch(key, list);
       if (zeroed) reused.fill(0);
       return reused;
     }
@@ -55,11 +64,20 @@ function takeArray<D extends DType>(dtype: D, length: number, zeroed: boolean): 
 }
 
 function giveBack(dtype: DType, array: StorageArray): void {
-  if (array.byteLength < POOL_MIN_BYTES || pooledBytes + array.byteLength > poolLimitBytes) return;
+  if (array.byteLength < POOL_MIN_BYTES || array.byteLength > poolLimitBytes) return;
+  // A full pool drops the sizes used least recently: the f32 weights a quantized model released
+  // once must not keep out the activations that every forward allocates again.
+  for (const [key, list] of pool) {
+    if (pooledBytes + array.byteLength <= poolLimitBytes) break;
+    while (list.length > 0 && pooledBytes + array.byteLength > poolLimitBytes) {
+      pooledBytes -= list.pop()!.byteLength;
+    }
+    if (list.length === 0) pool.delete(key);
+  }
   const key = poolKey(dtype, array.length);
-  const list = pool.get(key);
-  if (list) list.push(array);
-  else pool.set(key, [array]);
+  const list = pool.get(key) ?? [];
+  list.push(array);
+  touch(key, list);
   pooledBytes += array.byteLength;
 }
 

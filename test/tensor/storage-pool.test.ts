@@ -24,6 +24,30 @@ describe('storage pool', () => {
     other.dispose();
   });
 
+  it('when full, drops the sizes used least recently to keep the newest', () => {
+    const n = 1 << 15;
+    const previous = setStoragePoolLimit(0);
+    setStoragePoolLimit(4 * 4 * n);
+    try {
+      // Four arrays of one size fill the pool (weights released once, never asked for again).
+      const old = Array.from({ length: 4 }, () => Tensor.empty('f32', [n], 'test'));
+      const oldData = new Set<unknown>(old.map((t) => t.data));
+      for (const t of old) t.dispose();
+      const act = Tensor.empty('f32', [n + 16], 'test');
+      const actData = act.data;
+      act.dispose();
+      const again = Tensor.empty('f32', [n + 16], 'test');
+      assert.equal(again.data, actData, 'the newer size got into the full pool and is reused');
+      again.dispose();
+      const taken = Array.from({ length: 4 }, () => Tensor.empty('f32', [n], 'test'));
+      const kept = taken.filter((t) => oldData.has(t.data)).length;
+      assert.equal(kept, 2, 'two of the older arrays made room for the larger one');
+      for (const t of taken) t.dispose();
+    } finally {
+      setStoragePoolLimit(previous);
+    }
+  });
+
   it('never pools a caller array, small arrays, or anything when disabled', () => {
     const mine = new Float32Array(1 << 15);
     tensor(mine, { shape: [1 << 15] }).dispose();

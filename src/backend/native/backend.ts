@@ -2,7 +2,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { Backend, OpArgs, OpName } from '../types.js';
 import { attentionFits, runAttention } from './attention.js';
 import { loadNative, type NativeAddon } from './binding.js';
-import { rowGatherFits, runRowGather } from './gather.js';
+import { aroundAxis, rowGatherFits, runRowGather } from './gather.js';
 import { binaryPlan, matrixLayout, reduceRows, uniformBatchStride } from './layouts.js';
 import { linearFits, runLinear } from './linear.js';
 
@@ -130,7 +130,7 @@ const KERNELS: { [K in OpName]?: NativeKernel<K> } = {
     },
   },
   attention: { uses: ['attentionF32'], fits: attentionFits, run: runAttention },
-  gather: { uses: [], fits: rowGatherFits, run: (_addon, args) => runRowGather(args) },
+  gather: { uses: ['gatherRowsF32'], fits: rowGatherFits, run: runRowGather },
   linear: {
     uses: ['gemmF32', 'gemmF32PackB', 'linearF32Packed', 'unaryF32'],
     fits: linearFits,
@@ -246,16 +246,6 @@ const KERNELS: { [K in OpName]?: NativeKernel<K> } = {
     },
   },
 };
-
-/** A contiguous tensor as [outer, rows, inner] around `axis`. */
-function aroundAxis(t: Tensor, axis: number): { outer: number; rows: number; inner: number } {
-  const prod = (dims: readonly number[]) => dims.reduce((n, d) => n * d, 1);
-  return {
-    outer: prod(t.shape.slice(0, axis)),
-    rows: t.shape[axis]!,
-    inner: prod(t.shape.slice(axis + 1)),
-  };
-}
 
 interface MatmulPlan {
   m: number;

@@ -436,6 +436,23 @@ export interface NativeAddon {
     outStrides: Int32Array,
   ): void;
   /**
+   * out[o, j, :] = table[o, indices[j], :] for j < n, around one axis of a contiguous
+   * [outer, rows, inner] table; out is contiguous [outer, n, inner] (indices are checked against
+   * rows before anything is written).
+   */
+  gatherRowsF32(
+    table: Float32Array,
+    tableOffset: number,
+    outer: number,
+    rows: number,
+    inner: number,
+    indices: Int32Array,
+    indicesOffset: number,
+    n: number,
+    out: Float32Array,
+    outOffset: number,
+  ): void;
+  /**
    * In place, around one axis of a contiguous [outer, rows, inner] target: target[o, indices[j], :]
    * += src[o, j, :] for j < n, repeated indices summed in index order (indices are checked
    * against rows before anything is written).

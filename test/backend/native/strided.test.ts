@@ -88,6 +88,38 @@ describe('native scatterAdd', () => {
   });
 });
 
+describe('native gather', () => {
+  const cases: [string, number[], number, number[]][] = [
+    ['embedding lookup (axis 0, repeated ids)', [50, 33], 0, [3, 7, 3, 49, 0, 3, 7]],
+    ['middle axis', [4, 6, 19], 1, [0, 5, 5, 2]],
+    ['last axis', [3, 8], 1, [7, 0]],
+    ['many rows split over threads', [64, 1024], 0, Array.from({ length: 300 }, (_, i) => (i * 7) % 64)],
+  ];
+  for (const [name, shape, axis, ids] of cases) {
+    it(`${name} matches the reference bit for bit at every level and thread count`, (t) => {
+      const rng = new Rng(8);
+      const table = F.keep(
+        F.tensor(
+          randomF32(
+            rng,
+            shape.reduce((a, b) => a * b, 1),
+          ),
+          { shape },
+        ),
+      );
+      const idx = F.keep(F.tensor(Int32Array.from(ids)));
+      eachConfig(t, (_addon, label) => {
+        resetDispatchCounts();
+        const { ref, got } = both(() => F.gather(table, idx, axis));
+        assert.deepEqual(got, ref, label);
+        assert.ok((dispatchCounts()['native:gather'] ?? 0) > 0, `${label}: ran natively`);
+      });
+      table.dispose();
+      idx.dispose();
+    });
+  }
+});
+
 describe('native where', () => {
   const rng = new Rng(17);
   const scores = F.keep(F.tensor(randomF32(rng, 2 * 3 * 4 * 5), { shape: [2, 3, 4, 5] }));
