@@ -166,6 +166,23 @@ float RowBlockSoftmax(float* sr, int64_t n, float scale, const float* keep, floa
   return corr;
 }
 
+// kt[p * width + j] = k[j * ks + p] for j < n, p < d: whole 16 x 16 tiles in registers where the
+// traits have a transpose (AVX-512), the rest element by element.
+template <class V>
+void TransposeKeys(const float* k, int64_t ks, int64_t n, int64_t d, float* kt, int64_t width) {
+  int64_t j0 = 0;
+  if constexpr (V::W == 16) {
+    for (; j0 + 16 <= n; j0 += 16) {
+      int64_t p = 0;
+      for (; p + 16 <= d; p += 16) V::Transpose16(k + j0 * ks + p, ks, kt + p * width + j0, width);
+      for (; p < d; p++)
+        for (int64_t j = j0; j < j0 + 16; j++) kt[p * width + j] = k[j * ks + p];
+    }
+  }
+  for (int64_t j = j0; j < n; j++)
+    for (int64_t p = 0; p < d; p++) kt[p * width + j] = k[j * ks + p];
+}
+
 template <class V>
 void AttentionUnits(const AttentionGeom& g, int64_t begin, int64_t end) {
   AttentionScratch<V> sc(g.d, g.dv);
@@ -190,10 +207,7 @@ void AttentionUnits(const AttentionGeom& g, int64_t begin, int64_t end) {
     std::fill(acc, acc + kAttentionRows * g.dv, 0.0f);
     for (int64_t kb = 0; kb < sEnd; kb += sc.block) {
       const int64_t n = std::min(sc.block, sEnd - kb);
-      for (int64_t j = 0; j < n; j++) {
-        const float* kj = kbase + (kb + j) * g.ksS;
-        for (int64_t p = 0; p < g.d; p++) kt[p * sc.width + j] = kj[p];
-      }
+      TransposeKeys<V>(kbase + kb * g.ksS, g.ksS, n, g.d, kt, sc.width);
       for (int64_t p = 0; p < g.d; p++) std::fill(kt + p * sc.width + n, kt + (p + 1) * sc.width, 0.0f);
       // A mask that does not vary with the query (padding) becomes one keep row per block.
       const float* blockKeep = nullptr;

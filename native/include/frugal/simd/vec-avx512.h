@@ -48,6 +48,32 @@ struct VecAvx512 {
   static float ReduceAdd(F a) { return _mm512_reduce_add_ps(a); }
   static float ReduceMax(F a) { return _mm512_reduce_max_ps(a); }
   static float ReduceMin(F a) { return _mm512_reduce_min_ps(a); }
+
+  // dst[c * dstStride + r] = src[r * srcStride + c] for a 16 x 16 tile: pairs of rows interleave
+  // (unpack), then 4 x 4 blocks within each 128-bit lane (shuffle), then the lanes (shuffle_f32x4).
+  static void Transpose16(const float* src, int64_t srcStride, float* dst, int64_t dstStride) {
+    F r[16], t[16], u[16];
+    for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(src + i * srcStride);
+    for (int i = 0; i < 16; i += 2) {
+      t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    // u[4i + c], lane L: column 4L + c of rows 4i .. 4i + 3.
+    for (int i = 0; i < 16; i += 4) {
+      u[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+      u[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+      u[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+      u[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; c++) {
+      const F x0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x44), x1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xEE);
+      const F y0 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x44), y1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xEE);
+      _mm512_storeu_ps(dst + c * dstStride, _mm512_shuffle_f32x4(x0, y0, 0x88));
+      _mm512_storeu_ps(dst + (4 + c) * dstStride, _mm512_shuffle_f32x4(x0, y0, 0xDD));
+      _mm512_storeu_ps(dst + (8 + c) * dstStride, _mm512_shuffle_f32x4(x1, y1, 0x88));
+      _mm512_storeu_ps(dst + (12 + c) * dstStride, _mm512_shuffle_f32x4(x1, y1, 0xDD));
+    }
+  }
 };
 
 }  // namespace frugal
