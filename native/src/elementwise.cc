@@ -2,13 +2,14 @@
 // (one-lane) instantiation of their templates. Large inputs are split over the thread pool:
 // contiguous element ranges for maps, whole rows for row kernels.
 // JS: unaryF32, binaryF32, reduceRowsF32, argmaxRowsF32, softmaxRowsF32, layerNormRowsF32,
-//     rmsNormRowsF32, addLayerNormRowsF32 (argument order in src/backend/native/binding.ts).
+//     rmsNormRowsF32, addLayerNormRowsF32, layerNormQuantRowsF32 (argument order in src/backend/native/binding.ts).
 #include <cstring>
 #include <string>
 
 #include "frugal/cpu.h"
 #include "frugal/elementwise-kernels.h"
 #include "frugal/napi-args.h"
+#include "frugal/quant-kernels.h"
 #include "frugal/registry.h"
 #include "frugal/simd/vec-scalar.h"
 // The traits must precede the kernel templates.
@@ -221,6 +222,46 @@ Napi::Value AddLayerNormJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// out = layerNorm(x (+ residual)), and out quantized token-wise for a u8 x s8 GEMM (codes, scales:
+// quantizeRowsU8 of out) while each row is still in L1: ZeroQuant's activation quantization fused
+// into the norm that produces the activation.
+Napi::Value LayerNormQuantJs(const Napi::CallbackInfo& info) {
+  Args args(info, "layerNormQuantRowsF32");
+  const RowsArgs r = ReadRows(args, 0);
+  const float* residual = nullptr;
+  if (!args.IsNullish(4)) {
+    const ArrayArg<float> res = args.Array<float>(4, "residual");
+    const int64_t resOff = args.Int(5, "residualOffset");
+    args.Need(res, "residual", resOff, r.rows * r.cols);
+    if (args.ok()) residual = res.data + resOff;
+  }
+  const float* gamma = ReadOptional(args, 6, "gamma", r.cols);
+  const float* beta = ReadOptional(args, 7, "beta", r.cols);
+  const float eps = static_cast<float>(args.Num(8, "eps"));
+  float* out = ReadOut<float>(args, 9, r.rows * r.cols);
+  const ArrayArg<uint8_t> codes = args.Array<uint8_t>(11, "codes");
+  const ArrayArg<float> scales = args.Array<float>(12, "scales");
+  args.Need(codes, "codes", 0, r.rows * r.cols);
+  args.Need(scales, "scales", 0, r.rows);
+  if (args.ok() && !(eps >= 0)) args.Fail("eps must be >= 0");
+  if (!args.ok()) return info.Env().Undefined();
+  const ElementwiseTable t = SelectElementwise();
+  const QuantizeRowU8 quantize = SelectQuantizeRowU8();
+  ParallelFor(r.rows, RowGrain(r.cols), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      float* row = out + i * r.cols;
+      const float* src = r.x + i * r.cols;
+      if (residual) {
+        t.binary(kAdd, src, residual + i * r.cols, r.cols, 1, row, 0, r.cols);
+        src = row;
+      }
+      t.layer_norm_rows(src, 1, r.cols, gamma, beta, eps, row);
+      scales.data[i] = quantize(row, r.cols, codes.data + i * r.cols);
+    }
+  });
+  return info.Env().Undefined();
+}
+
 Napi::Value RmsNormJs(const Napi::CallbackInfo& info) {
   Args args(info, "rmsNormRowsF32");
   const RowsArgs r = ReadRows(args, 0);
@@ -244,6 +285,7 @@ void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("softmaxRowsF32", Napi::Function::New(env, SoftmaxJs, "softmaxRowsF32"));
   exports.Set("layerNormRowsF32", Napi::Function::New(env, LayerNormJs, "layerNormRowsF32"));
   exports.Set("rmsNormRowsF32", Napi::Function::New(env, RmsNormJs, "rmsNormRowsF32"));
+  exports.Set("layerNormQuantRowsF32", Napi::Function::New(env, LayerNormQuantJs, "layerNormQuantRowsF32"));
   exports.Set("addLayerNormRowsF32", Napi::Function::New(env, AddLayerNormJs, "addLayerNormRowsF32"));
 }
 

@@ -106,3 +106,12 @@ export function takeU8(rows: number, cols: number): TokenQuantizedU8 {
 export function releaseU8(arrays: TokenQuantizedU8): void {
   spareU8.set(arrays.codes.length, arrays);
 }
+
+/**
+ * Makes `result` (from takeU8) the cached quantization of `x` [..., cols], for an op that wrote
+ * both at once (a norm with the quantization fused in); quantizeTokensU8(x, cols) then returns it.
+ */
+export function rememberU8(x: Tensor, cols: number, result: TokenQuantizedU8): void {
+  if (lastU8) releaseU8(lastU8.result);
+  lastU8 = { source: new WeakRef(x), cols, result };
+}

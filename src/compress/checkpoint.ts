@@ -28,6 +28,7 @@ import { checkpointDataOptions } from '../train/run.js';
 import { evaluateClassifier, prepareClassifyData } from '../train/tasks/classify.js';
 import { evaluateLm, prepareLmData } from '../train/tasks/lm.js';
 import { findLayers } from './layers.js';
+import { fuseNormQuantization } from './norm-quant.js';
 import { parseSpec } from './nxm-spec.js';
 import type { LayerPlan } from './quantize-model.js';
 import { QuantizedLinear } from './quantized-linear.js';
@@ -177,6 +178,7 @@ export async function loadCompressedCheckpoint(
     for (const t of Object.values(tensors)) t.dispose();
   }
   model.eval();
+  fuseNormQuantization(model);
   return {
     model,
     config,

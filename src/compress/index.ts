@@ -46,6 +46,7 @@ export {
   projectNm,
   unpackNm,
 } from './nm-sparsity.js';
+export { fuseNormQuantization, QuantizingLayerNorm } from './norm-quant.js';
 export { packModelNm } from './nxm-apply.js';
 export { type NxmConfig, parseNxmConfig } from './nxm-config.js';
 export { NxmLinear } from './nxm-linear.js';

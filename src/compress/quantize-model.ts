@@ -9,6 +9,7 @@ import { FrugalError } from '../core/errors.js';
 import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
 import { findLayers, type LinearRole } from './layers.js';
+import { fuseNormQuantization } from './norm-quant.js';
 import { QuantizedLinear } from './quantized-linear.js';
 import { resolveGroupSize, type WeightBits } from './weight-quant.js';
 
@@ -131,5 +132,6 @@ export function quantizeModel(model: Module, opts: QuantizeModelOptions = {}): Q
     site.layer.dispose();
     layers.push({ ...p, bytesBefore, bytesAfter: q.byteSize() });
   }
+  fuseNormQuantization(model);
   return { layers, kept };
 }

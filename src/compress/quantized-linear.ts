@@ -225,6 +225,11 @@ export class QuantizedLinear extends Module {
     return A.constant(y);
   }
 
+  /** Whether forward runs the u8 x s8 kernel (native, per-row INT8 with 7-bit codes). */
+  runsU8S8(): boolean {
+    return this.u8s8Pack() !== undefined;
+  }
+
   private u8s8Pack(): { addon: NativeAddon; pack: U8S8Pack } | undefined {
     const addon = this.bits === 8 && this.groupSize === this.inFeatures ? quantAddon() : undefined;
     if (!addon || typeof addon.gemmU8S8 !== 'function') return undefined;

@@ -325,6 +325,25 @@ export interface NativeAddon {
     out: Float32Array,
     outOffset: number,
   ): void;
+  /**
+   * layerNormRowsF32 of x (+ residual, when given) into out, and out quantized token-wise into
+   * codes u8 [rows, cols] / scales [rows], exactly as quantizeRowsU8 of out.
+   */
+  layerNormQuantRowsF32(
+    x: Float32Array,
+    xOffset: number,
+    rows: number,
+    cols: number,
+    residual: Float32Array | null,
+    residualOffset: number,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    eps: number,
+    out: Float32Array,
+    outOffset: number,
+    codes: Uint8Array,
+    scales: Float32Array,
+  ): void;
   /** Row-wise RMS norm: x / sqrt(mean(x^2) + eps) * gamma. */
   rmsNormRowsF32(
     x: Float32Array,
