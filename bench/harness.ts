@@ -29,6 +29,13 @@ export type Benchmark = (ctx: BenchContext) => Promise<void>;
 
 export { median, percentile, timeMedian } from '../src/core/timing.js';
 
+/**
+ * An idle pause before a timed sample in a round robin: both Frugal's and onnxruntime's thread
+ * pools spin for a while after a run, and a pool still spinning steals the cores from the next
+ * implementation timed.
+ */
+export const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
+
 export function formatTable(rows: readonly BenchRow[]): string {
   const lines: string[] = [];
   const byCase = new Map<string, BenchRow[]>();

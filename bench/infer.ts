@@ -13,15 +13,13 @@ import { type BertForSequenceClassification, createModel, NAMED_CONFIGS } from '
 import { encodeOnnx } from '../src/models/onnx/index.js';
 import { backendStatus, tensor, tidy } from '../src/ops/index.js';
 import type { BenchContext } from './harness.js';
-import { median } from './harness.js';
+import { median, settle } from './harness.js';
 import { loadOrt } from './peers/onnxruntime.js';
 
 function flag(args: readonly string[], name: string): number | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : undefined;
 }
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 export default async function infer(ctx: BenchContext): Promise<void> {
   const modelName = ctx.quick ? 'bert-mini' : 'bert-base';

@@ -26,7 +26,7 @@ import { encodeOnnx } from '../src/models/onnx/index.js';
 import { tensor, tidy } from '../src/ops/index.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import type { BenchContext } from './harness.js';
-import { median } from './harness.js';
+import { median, settle } from './harness.js';
 import { loadOrt } from './peers/onnxruntime.js';
 
 type Ort = Awaited<ReturnType<typeof loadOrt>>;
@@ -162,15 +162,17 @@ export default async function quant(ctx: BenchContext): Promise<void> {
     return (d.user + d.system) / 1000;
   };
   for (let r = 0; r < ctx.reps; r++) {
-    built.forEach((b, i) => {
+    for (const [i, b] of built.entries()) {
+      await settle();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       forward(b.model);
       samples[i]!.push(performance.now() - t0);
       cpu[i]!.push(cpuMs(c0));
-    });
+    }
     if (ortRun) {
       if (r === 0) await ortRun();
+      await settle();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       await ortRun();
