@@ -45,9 +45,9 @@ export interface SearchResult {
   stats: SearchStats;
 }
 
-/** Start rows per query taken from the level above, and that level's list size. */
+/** Start rows per query taken from the level above, and that level's list size (as the addon's descent). */
 const UPPER_K = 4;
-const UPPER_L = 16;
+const UPPER_L = 4;
 
 interface Plan {
   nq: number;
