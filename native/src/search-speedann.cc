@@ -218,9 +218,15 @@ void SearchSpeedAnn(const Graph& g, const float* q, const uint32_t* entries, uin
   }
   PoolRun(W, [&s, &visited](uint32_t tid) { Walker(s, tid, visited); });
   out.Reset(p.k);
+  CandidateList& merged = out.list();
   for (uint32_t w = 0; w < W; w++) {
     CandidateList& r = results[w].list();
-    for (uint32_t i = 0; i < r.size(); i++) out.Offer(r[i].dist, r[i].id);
+    for (uint32_t i = 0; i < r.size(); i++) {
+      // A row both walkers reached at once (Visited::TestAndSetShared) is in both result sets.
+      bool repeat = false;
+      for (uint32_t j = 0; j < merged.size() && !repeat; j++) repeat = merged[j].id == r[i].id;
+      if (!repeat) out.Offer(r[i].dist, r[i].id);
+    }
     stats.expansions += wstats[w].expansions;
     stats.distances += wstats[w].distances;
     stats.rounds += wstats[w].rounds;

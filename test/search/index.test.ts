@@ -53,6 +53,11 @@ test('Speed-ANN walkers reach the recall of best-first at the same list size', (
     if (searchNative()) assert.ok(r.stats.rounds > 0, 'Speed-ANN ran no synchronisation rounds');
     for (let i = 1; i < r.distances.length; i++)
       if (i % 10 !== 0) assert.ok(r.distances[i]! >= r.distances[i - 1]!);
+    // Walkers may both reach a row at once; it must still be returned once.
+    for (let q = 0; q < r.rows.length / 10; q++) {
+      const rows = r.rows.subarray(q * 10, q * 10 + 10);
+      assert.equal(new Set(rows).size, rows.length, `walkers=${walkers}, query ${q}: a repeated row`);
+    }
   }
 });
 
