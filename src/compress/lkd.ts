@@ -22,6 +22,7 @@ import { keep, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { quantizeRowsReference } from './activation-quant.js';
 import { findLayers, type LayerSite } from './layers.js';
+import { fuseNormQuantization } from './norm-quant.js';
 import {
   type LayerPlan,
   planQuantization,
@@ -204,5 +205,6 @@ export function distillQuantize(model: Module, opts: LkdOptions): LkdReport {
     distill.push(result);
     opts.onLayer?.(result);
   }
+  fuseNormQuantization(model);
   return { layers, kept, distill };
 }

@@ -18,14 +18,16 @@ import { QuantizedLinear } from './quantized-linear.js';
 import { f32Data } from './tensor-data.js';
 
 export class QuantizingLayerNorm extends LayerNorm {
-  /** A copy of `norm` (parameters included) that also quantizes its output. */
+  /** A copy of `norm` (parameters, frozen or not, included) that also quantizes its output. */
   static from(norm: LayerNorm): QuantizingLayerNorm {
     const q = new QuantizingLayerNorm(norm.dim, norm.opts);
     for (const [mine, theirs] of [
       [q.weight, norm.weight],
       [q.bias, norm.bias],
     ] as const) {
-      if (mine && theirs) mine.value.data.set(f32Data(theirs.value, 'QuantizingLayerNorm'));
+      if (!mine || !theirs) continue;
+      mine.value.data.set(f32Data(theirs.value, 'QuantizingLayerNorm'));
+      mine.requiresGrad = theirs.requiresGrad;
     }
     q.train(norm.training);
     return q;

@@ -71,6 +71,16 @@ describe('QuantizingLayerNorm', () => {
     });
   }
 
+  it('copies the parameters and whether they are frozen', () => {
+    const norm = randomNorm(8, 6).freeze();
+    const q = QuantizingLayerNorm.from(norm);
+    assert.deepEqual(q.weight?.value.toFloat32Array(), norm.weight?.value.toFloat32Array());
+    assert.deepEqual(q.bias?.value.toFloat32Array(), norm.bias?.value.toFloat32Array());
+    assert.equal(q.weight?.requiresGrad, false);
+    assert.equal(q.opts.eps, 1e-6);
+    for (const m of [norm, q]) m.dispose();
+  });
+
   it('with a gradient it is LayerNorm (the fused path has no backward)', () => {
     const norm = randomNorm(16, 4);
     const fused = QuantizingLayerNorm.from(norm);
