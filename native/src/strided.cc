@@ -217,55 +217,67 @@ RowsLayout ReadRowsLayout(Args& args, size_t first) {
   return l;
 }
 
+// The arguments both row entries share: (table, tableOffset, outer, rows, inner, indices,
+// indicesOffset, n, rowsArg, rowsOffset), the table [outer, rows, inner] and the picked rows
+// [outer, n, inner], all checked.
+struct RowsCall {
+  RowsLayout l;
+  float* table = nullptr;
+  float* picked = nullptr;
+};
+
+RowsCall ReadRowsCall(Args& args, const char* tableName, const char* pickedName) {
+  RowsCall c;
+  const ArrayArg<float> table = args.Array<float>(0, tableName);
+  const int64_t tOff = args.Int(1, (std::string(tableName) + "Offset").c_str());
+  c.l = ReadRowsLayout(args, 2);
+  const ArrayArg<float> picked = args.Array<float>(8, pickedName);
+  const int64_t pOff = args.Int(9, (std::string(pickedName) + "Offset").c_str());
+  args.Need(table, tableName, tOff, c.l.outer * c.l.rows * c.l.inner);
+  args.Need(picked, pickedName, pOff, c.l.outer * c.l.n * c.l.inner);
+  if (args.ok()) {
+    c.table = table.data + tOff;
+    c.picked = picked.data + pOff;
+  }
+  return c;
+}
+
+int RowsThreads(const RowsLayout& l) {
+  const int64_t work = l.outer * l.n * l.inner;
+  return static_cast<int>(work / kGrain > 0 ? work / kGrain : 1);
+}
+
 Napi::Value ScatterAddRowsJs(const Napi::CallbackInfo& info) {
   Args args(info, "scatterAddRowsF32");
-  const ArrayArg<float> target = args.Array<float>(0, "target");
-  const int64_t tOff = args.Int(1, "targetOffset");
-  const RowsLayout l = ReadRowsLayout(args, 2);
-  const ArrayArg<float> src = args.Array<float>(8, "src");
-  const int64_t sOff = args.Int(9, "srcOffset");
-  args.Need(target, "target", tOff, l.outer * l.rows * l.inner);
-  args.Need(src, "src", sOff, l.outer * l.n * l.inner);
+  const RowsCall c = ReadRowsCall(args, "target", "src");
   if (!args.ok()) return info.Env().Undefined();
-  float* pt = target.data + tOff;
-  const float* ps = src.data + sOff;
+  const RowsLayout& l = c.l;
   const StridedTable t = SelectStrided();
   // Threads own disjoint column ranges and add the rows in index order, so repeated indices never
   // race and the sums do not depend on the thread count.
-  const int64_t work = l.outer * l.n * l.inner;
-  const int want = static_cast<int>(work / kGrain > 0 ? work / kGrain : 1);
-  ParallelRun(want, [&](int tid, int nth) {
+  ParallelRun(RowsThreads(l), [&](int tid, int nth) {
     int64_t cb, ce;
     StaticPartition(l.inner, nth, tid, 16, &cb, &ce);
     if (cb >= ce) return;
     for (int64_t o = 0; o < l.outer; o++)
       for (int64_t j = 0; j < l.n; j++)
-        t.add_row(pt + (o * l.rows + l.idx[j]) * l.inner + cb, ps + (o * l.n + j) * l.inner + cb, ce - cb);
+        t.add_row(c.table + (o * l.rows + l.idx[j]) * l.inner + cb, c.picked + (o * l.n + j) * l.inner + cb, ce - cb);
   });
   return info.Env().Undefined();
 }
 
 Napi::Value GatherRowsJs(const Napi::CallbackInfo& info) {
   Args args(info, "gatherRowsF32");
-  const ArrayArg<float> table = args.Array<float>(0, "table");
-  const int64_t tOff = args.Int(1, "tableOffset");
-  const RowsLayout l = ReadRowsLayout(args, 2);
-  const ArrayArg<float> out = args.Array<float>(8, "out");
-  const int64_t oOff = args.Int(9, "outOffset");
-  args.Need(table, "table", tOff, l.outer * l.rows * l.inner);
-  args.Need(out, "out", oOff, l.outer * l.n * l.inner);
+  const RowsCall c = ReadRowsCall(args, "table", "out");
   if (!args.ok()) return info.Env().Undefined();
-  const float* pt = table.data + tOff;
-  float* po = out.data + oOff;
+  const RowsLayout& l = c.l;
   const size_t bytes = static_cast<size_t>(l.inner) * sizeof(float);
-  const int64_t work = l.outer * l.n * l.inner;
-  const int want = static_cast<int>(work / kGrain > 0 ? work / kGrain : 1);
-  ParallelRun(want, [&](int tid, int nth) {
+  ParallelRun(RowsThreads(l), [&](int tid, int nth) {
     int64_t jb, je;
     StaticPartition(l.outer * l.n, nth, tid, 1, &jb, &je);
     for (int64_t r = jb; r < je; r++) {
       const int64_t o = r / l.n, j = r % l.n;
-      std::memcpy(po + r * l.inner, pt + (o * l.rows + l.idx[j]) * l.inner, bytes);
+      std::memcpy(c.picked + r * l.inner, c.table + (o * l.rows + l.idx[j]) * l.inner, bytes);
     }
   });
   return info.Env().Undefined();

@@ -137,21 +137,12 @@ export class QuantizedLinear extends Module {
     const lead = x.shape.slice(0, -1);
     const fast = this.u8s8Pack();
     if (fast) {
-      const { addon, pack } = fast;
+      const { addon, pack, scaleW, bias } = fast;
       const y = tidy(() => {
         const src = x.value.isContiguous ? x.value : contiguous(x.value);
         const a = quantizeTokensU8(src, this.inFeatures, addon);
         const out = Tensor.uninitialized('f32', [...lead, this.outFeatures], op);
-        u8s8Linear(
-          addon,
-          pack,
-          a.codes,
-          a.scales,
-          f32Data(this.weightScale.value, op),
-          this.bias ? f32Data(this.bias.value, op) : undefined,
-          out.data as Float32Array,
-          activation,
-        );
+        u8s8Linear(addon, pack, a.codes, a.scales, scaleW, bias, out.data as Float32Array, activation);
         return out;
       });
       return A.constant(y);
@@ -199,26 +190,10 @@ export class QuantizedLinear extends Module {
       const src = x.value.isContiguous ? x.value : contiguous(x.value);
       const a = quantizeTokensU8(src, this.inFeatures, addon);
       const hidden = takeU8(a.scales.length, this.outFeatures);
-      u8s8LinearQuantized(
-        addon,
-        first.pack,
-        a.codes,
-        a.scales,
-        f32Data(this.weightScale.value, op),
-        this.bias ? f32Data(this.bias.value, op) : undefined,
-        hidden,
-        activation,
-      );
+      u8s8LinearQuantized(addon, first.pack, a.codes, a.scales, first.scaleW, first.bias, hidden, activation);
       const out = Tensor.uninitialized('f32', [...x.shape.slice(0, -1), next.outFeatures], op);
-      u8s8Linear(
-        addon,
-        second.pack,
-        hidden.codes,
-        hidden.scales,
-        f32Data(next.weightScale.value, op),
-        next.bias ? f32Data(next.bias.value, op) : undefined,
-        out.data as Float32Array,
-      );
+      const outData = out.data as Float32Array;
+      u8s8Linear(addon, second.pack, hidden.codes, hidden.scales, second.scaleW, second.bias, outData);
       releaseU8(hidden);
       return out;
     });
@@ -230,17 +205,28 @@ export class QuantizedLinear extends Module {
     return this.u8s8Pack() !== undefined;
   }
 
-  private u8s8Pack(): { addon: NativeAddon; pack: U8S8Pack } | undefined {
+  /** The packed weight with the per-row scales and bias, when this layer runs the u8 x s8 kernel. */
+  private u8s8Pack():
+    | { addon: NativeAddon; pack: U8S8Pack; scaleW: Float32Array; bias: Float32Array | undefined }
+    | undefined {
     const addon = this.bits === 8 && this.groupSize === this.inFeatures ? quantAddon() : undefined;
     if (!addon || typeof addon.gemmU8S8 !== 'function') return undefined;
+    const op = 'QuantizedLinear';
     const w = this.weight.value;
     if (this.#u8s8?.from !== w) {
-      const codes = i8Data(w, 'QuantizedLinear');
+      const codes = i8Data(w, op);
       this.#u8s8 = {
         from: w,
         pack: fitsU8S8(codes) ? packU8S8(addon, codes, this.outFeatures, this.inFeatures) : null,
       };
     }
-    return this.#u8s8.pack ? { addon, pack: this.#u8s8.pack } : undefined;
+    if (!this.#u8s8.pack) return undefined;
+    const scaleW = f32Data(this.weightScale.value, op);
+    return {
+      addon,
+      pack: this.#u8s8.pack,
+      scaleW,
+      bias: this.bias ? f32Data(this.bias.value, op) : undefined,
+    };
   }
 }

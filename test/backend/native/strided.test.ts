@@ -17,6 +17,19 @@ function both(fn: () => F.Tensor): { ref: number[]; got: number[] } {
   return { ref, got: F.tidy(() => fn().toFlatArray()) };
 }
 
+/** A kept f32 tensor of `shape` with seeded random values. */
+function randomTensor(rng: Rng, shape: number[]): F.Tensor {
+  return F.keep(
+    F.tensor(
+      randomF32(
+        rng,
+        shape.reduce((a, b) => a * b, 1),
+      ),
+      { shape },
+    ),
+  );
+}
+
 describe('native strided copy', () => {
   const rng = new Rng(11);
   const x = F.keep(F.tensor(randomF32(rng, 2 * 3 * 5 * 7), { shape: [2, 3, 5, 7] }));
@@ -48,25 +61,11 @@ describe('native scatterAdd', () => {
   for (const [name, shape, axis, ids] of cases) {
     it(`${name} matches the reference at every level and thread count`, (t) => {
       const rng = new Rng(5);
-      const srcShape = shape.map((d, i) => (i === axis ? ids.length : d));
-      const src = F.keep(
-        F.tensor(
-          randomF32(
-            rng,
-            srcShape.reduce((a, b) => a * b, 1),
-          ),
-          { shape: srcShape },
-        ),
+      const src = randomTensor(
+        rng,
+        shape.map((d, i) => (i === axis ? ids.length : d)),
       );
-      const base = F.keep(
-        F.tensor(
-          randomF32(
-            rng,
-            shape.reduce((a, b) => a * b, 1),
-          ),
-          { shape },
-        ),
-      );
+      const base = randomTensor(rng, shape);
       const idx = F.keep(F.tensor(Int32Array.from(ids)));
       eachConfig(t, (_addon, label) => {
         resetDispatchCounts();
@@ -98,15 +97,7 @@ describe('native gather', () => {
   for (const [name, shape, axis, ids] of cases) {
     it(`${name} matches the reference bit for bit at every level and thread count`, (t) => {
       const rng = new Rng(8);
-      const table = F.keep(
-        F.tensor(
-          randomF32(
-            rng,
-            shape.reduce((a, b) => a * b, 1),
-          ),
-          { shape },
-        ),
-      );
+      const table = randomTensor(rng, shape);
       const idx = F.keep(F.tensor(Int32Array.from(ids)));
       eachConfig(t, (_addon, label) => {
         resetDispatchCounts();
