@@ -67,8 +67,8 @@ export interface TokenQuantizedU8 {
 // tensor, so the same live tensor object holds the same values.
 let lastU8: { source: WeakRef<Tensor>; cols: number; result: TokenQuantizedU8 } | undefined;
 // The arrays of a result that lastU8 no longer holds (and those given back by releaseU8), one pair
-// per length, reused by the next quantization of that length: a forward then allocates no new code arrays (fresh multi-MiB
-// typed arrays cost zeroing and page faults on every layer).
+// per length, reused by the next quantization of that length: a forward then allocates no new
+// code arrays (fresh multi-MiB typed arrays cost zeroing and page faults on every layer).
 const spareU8 = new Map<number, TokenQuantizedU8>();
 
 /**
@@ -86,10 +86,10 @@ export function quantizeTokensU8(x: Tensor, cols: number, addon: NativeAddon): T
     );
   }
   const rows = x.size / cols;
+  // Taken before the displaced result goes back, so the two never share arrays.
   const result = takeU8(rows, cols);
-  if (lastU8) releaseU8(lastU8.result);
   addon.quantizeRowsU8(rows, cols, f32Data(x, 'quantizeTokensU8'), 0, result.codes, 0, result.scales, 0);
-  lastU8 = { source: new WeakRef(x), cols, result };
+  rememberU8(x, cols, result);
   return result;
 }
 
