@@ -2,6 +2,8 @@
 // the next point, finds its candidates by greedy search from the entry, keeps a diverse subset
 // with alpha-robust pruning, then adds reverse edges (re-pruning full lists). Per-node spin locks
 // guard neighbour lists, which readers copy under the lock.
+#include <algorithm>
+#include <limits>
 #include <memory>
 
 #include "search.h"
@@ -24,26 +26,39 @@ class NodeLocks {
   std::unique_ptr<std::atomic<uint8_t>[]> flags_;
 };
 
-// Keeps at most R of `cands` (distances to the point being linked): a candidate is dropped when an
-// already kept neighbour r is alpha times closer to it than the point is.
+// Keeps at most R of `cands` (distances to the point being linked). A kept neighbour r occludes a
+// candidate c at level a when a * d(c, r) <= d(p, c). As in DiskANN, the first round keeps what
+// nothing occludes at a = 1; while fewer than R are kept, each further round raises a by 1.2x (up to
+// alpha) and adds what is still not occluded. A single round at alpha would fill the R slots with
+// the nearest candidates and drop the long edges that make the graph navigable.
 void RobustPrune(const Graph& g, uint32_t p, std::vector<Neighbor>& cands, float alpha, std::vector<uint32_t>& out) {
+  constexpr uint32_t kKept = UINT32_MAX;
   std::sort(cands.begin(), cands.end(), [](const Neighbor& a, const Neighbor& b) { return a.dist < b.dist; });
-  thread_local std::vector<float> buf;
+  thread_local std::vector<float> buf, nearestKept;
+  thread_local std::vector<uint32_t> folded;  // kept neighbours already compared with each candidate
   buf.resize(g.dim);
+  nearestKept.assign(cands.size(), std::numeric_limits<float>::infinity());
+  folded.assign(cands.size(), 0);
   out.clear();
-  for (const Neighbor& c : cands) {
-    if (out.size() >= g.R) break;
-    if (c.id == p || std::find(out.begin(), out.end(), c.id) != out.end()) continue;
-    const float* cv = g.Vec(c.id, buf.data());
-    const float cn = g.QueryNorm(cv);
-    bool occluded = false;
-    for (const uint32_t r : out) {
-      if (alpha * g.Dist(cv, cn, r) <= c.dist) {
-        occluded = true;
-        break;
+  for (float a = 1.0f;; a = std::min(alpha, a * 1.2f)) {
+    for (size_t i = 0; i < cands.size() && out.size() < g.R; i++) {
+      const Neighbor& c = cands[i];
+      if (folded[i] == kKept || c.id == p || std::find(out.begin(), out.end(), c.id) != out.end()) continue;
+      bool occluded = a * nearestKept[i] <= c.dist;
+      if (!occluded && folded[i] < out.size()) {
+        const float* cv = g.Vec(c.id, buf.data());
+        const float cn = g.QueryNorm(cv);
+        while (!occluded && folded[i] < out.size()) {
+          nearestKept[i] = std::min(nearestKept[i], g.Dist(cv, cn, out[folded[i]++]));
+          occluded = a * nearestKept[i] <= c.dist;
+        }
+      }
+      if (!occluded) {
+        out.push_back(c.id);
+        folded[i] = kKept;
       }
     }
-    if (!occluded) out.push_back(c.id);
+    if (out.size() >= g.R || a >= alpha) break;
   }
 }
 

@@ -8,7 +8,13 @@ import { Tensor } from '../tensor/tensor.js';
 export { runOp };
 
 // Ops whose kernels, on every backend, write each element of their output: it need not be cleared.
-const WRITES_EVERY_ELEMENT: ReadonlySet<OpName> = new Set<OpName>(['linear', 'layerNorm']);
+const WRITES_EVERY_ELEMENT: ReadonlySet<OpName> = new Set<OpName>([
+  'linear',
+  'layerNorm',
+  'unary',
+  'binary',
+  'gather',
+]);
 
 /** Allocates the contiguous output of an op and runs it. */
 export function runInto<K extends OpName>(

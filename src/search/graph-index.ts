@@ -33,9 +33,9 @@ export interface IndexOptions {
   buildListSize?: number;
   /**
    * Pruning slack on squared distances, >= 1 (default 1, HNSW's neighbour heuristic; forced to 1
-   * for ip). Larger keeps more of the nearest candidates. In high dimensions, where the distances
-   * within a cluster are all nearly equal, even 1.1 turns the graph into a near-kNN graph with no
-   * edges between clusters: on clustered 768-d data recall stopped at 0.91 (notes/search.md).
+   * for ip). The prune first keeps the candidates that no kept neighbour occludes at level 1; while
+   * slots are free it raises the level 1.2x per round up to alpha and adds what is still not
+   * occluded (DiskANN), so a larger alpha fills free slots with longer edges, at a slower build.
    */
   alpha?: number;
   quantization?: Quantization;

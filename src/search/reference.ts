@@ -138,15 +138,35 @@ export function rowVector(g: NativeGraph, id: number): Float32Array {
   return v;
 }
 
-/** Alpha-robust prune of `cands` (distances to point p) down to at most R ids. */
-function robustPrune(g: NativeGraph, p: number, cands: Hit[], alpha: number): number[] {
+/**
+ * Alpha-robust prune of `cands` (distances to point p) down to at most R ids, in rounds of rising
+ * occlusion level as in native `RobustPrune`: a = 1 first, then 1.2x per round up to alpha while
+ * fewer than R are kept.
+ */
+export function robustPrune(g: NativeGraph, p: number, cands: Hit[], alpha: number): number[] {
   cands.sort((a, b) => a.dist - b.dist);
   const out: number[] = [];
-  for (const c of cands) {
-    if (out.length >= g.R) break;
-    if (c.id === p || out.includes(c.id)) continue;
-    const cv = rowVector(g, c.id);
-    if (!out.some((r) => alpha * distanceTo(g, cv, 0, r) <= c.dist)) out.push(c.id);
+  const nearestKept = cands.map(() => Infinity);
+  const folded = cands.map(() => 0);
+  const kept = new Set<number>();
+  for (let a = 1; ; a = Math.min(alpha, Math.fround(a * 1.2))) {
+    for (let i = 0; i < cands.length && out.length < g.R; i++) {
+      const c = cands[i]!;
+      if (kept.has(i) || c.id === p || out.includes(c.id)) continue;
+      const cv = rowVector(g, c.id);
+      let occluded = a * nearestKept[i]! <= c.dist;
+      while (!occluded && folded[i]! < out.length) {
+        const r = out[folded[i]!]!;
+        folded[i] = folded[i]! + 1;
+        nearestKept[i] = Math.min(nearestKept[i]!, distanceTo(g, cv, 0, r));
+        occluded = a * nearestKept[i]! <= c.dist;
+      }
+      if (!occluded) {
+        out.push(c.id);
+        kept.add(i);
+      }
+    }
+    if (out.length >= g.R || a >= alpha) break;
   }
   return out;
 }

@@ -213,3 +213,46 @@ describe('ops: hand-checked values', () => {
     ]);
   });
 });
+
+describe('outputs left uncleared', () => {
+  it('unary, broadcast binary and gather write every element of a reused pool array', () => {
+    const n = 1 << 15; // large enough for the storage pool
+    const poison = (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const t = F.Tensor.empty('f32', [n], 'test');
+        t.data.fill(Number.NaN);
+        t.dispose();
+      }
+    };
+    const x = F.tensor(
+      Float32Array.from({ length: n }, (_, i) => i % 7),
+      { shape: [n / 8, 8] },
+    );
+    const row = F.tensor(
+      Float32Array.from({ length: 8 }, (_, i) => i),
+      { shape: [8] },
+    );
+    poison(3);
+    const neg = F.neg(x);
+    const sum = F.add(x, row);
+    const rows = F.gather(
+      x,
+      F.tensor(
+        Int32Array.from({ length: n / 8 }, (_, i) => n / 8 - 1 - i),
+        { shape: [n / 8] },
+      ),
+      0,
+    );
+    for (let i = 0; i < n; i++) {
+      assert.equal(neg.data[i], -(i % 7), `neg [${i}]`);
+      assert.equal(sum.data[i], (i % 7) + (i % 8), `add [${i}]`);
+    }
+    const last = n / 8 - 1;
+    for (let j = 0; j < 8; j++) assert.equal(rows.data[j], x.data[last * 8 + j], `gather [0, ${j}]`);
+    assert.ok(
+      (rows.data as Float32Array).every((v) => !Number.isNaN(v)),
+      'gather wrote every element',
+    );
+    for (const t of [x, row, neg, sum, rows]) t.dispose();
+  });
+});

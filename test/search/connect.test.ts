@@ -72,11 +72,14 @@ test('clustered 768-d data: every row reachable, and recall no longer capped by 
   const data = clusteredVectors({ n: 3000, dim, clusters: 16, seed: 0 });
   const queries = clusteredVectors({ n: 60, dim, clusters: 16, seed: 1 });
   const truth = groundTruth(data, queries, dim, 10);
-  // alpha 1.3 keeps the nearest candidates only: without the repair the clusters fall apart.
+  // alpha 1.3 with a one-round prune kept only the nearest candidates: the clusters fell apart and
+  // only the repair made the rows reachable (this test then asked for recall > 0.5). With the
+  // prune's rounds it keeps the long edges.
   const idx = new VectorIndex({ dim, kind: 'vamana', alpha: 1.3, threads: 1 });
   idx.add(data);
   const g = (idx as unknown as { graph(): NativeGraph }).graph();
   assert.equal(reachable(g, idx.entryPoint), 3000);
   const res = idx.search(queries, { k: 10, listSize: 200 });
-  assert.ok(recallAtK(res.distances, 10, truth) > 0.5, 'queries reach their own cluster');
+  const recall = recallAtK(res.distances, 10, truth);
+  assert.ok(recall >= 0.99, `recall ${recall}`);
 });

@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import { recallAtK } from '../../src/search/dataset.js';
 import { VectorIndex } from '../../src/search/graph-index.js';
 import type { Metric } from '../../src/search/metric.js';
+import { METRIC_CODE } from '../../src/search/metric.js';
 import { searchNative } from '../../src/search/native.js';
-import { bestFirst, buildInsert } from '../../src/search/reference.js';
+import { bestFirst, buildInsert, robustPrune } from '../../src/search/reference.js';
 import { smallData } from './helpers.js';
 
 const { data, queries, dim, truth } = smallData();
@@ -111,4 +112,52 @@ test('searchAsync and addAsync give the same answers as the sync calls', async (
   assert.deepEqual(rb.rows, ra.rows);
   const rw = await a.searchAsync(queries, { k: 10, listSize: 48, walkers: 2 });
   assert.ok(recallAtK(rw.distances, 10, truth) >= 0.9);
+});
+
+test('robust pruning keeps the diverse neighbours first and adds alpha-pruned ones only to free slots', () => {
+  // 1-D rows 0..3 at 0, 1, 2.2, -3 (squared L2 from row 0: 1, 4.84, 9), R = 2. Row 1 occludes row 2
+  // at level 1 (1.44 <= 4.84) but not at 4 (5.76 > 4.84); nothing occludes row 3 (16 > 9).
+  const g = {
+    vectors: Float32Array.from([0, 1, 2.2, -3]),
+    n: 4,
+    dim: 1,
+    R: 2,
+    metric: METRIC_CODE.l2,
+    neighbors: new Uint32Array(8),
+    degrees: new Uint32Array(4),
+  };
+  const cands = () => [1, 2, 3].map((id) => ({ id, dist: (g.vectors[id]! - g.vectors[0]!) ** 2 }));
+  assert.deepEqual(robustPrune(g, 0, cands(), 1), [1, 3]);
+  assert.deepEqual(robustPrune(g, 0, cands(), 4), [1, 3], 'the long edge to row 3 is not displaced by row 2');
+  assert.deepEqual(
+    robustPrune({ ...g, R: 3 }, 0, cands(), 4),
+    [1, 3, 2],
+    'row 2 fills the free slot before the level reaches 4',
+  );
+  assert.deepEqual(robustPrune({ ...g, R: 3 }, 0, cands(), 1.1), [1, 3]);
+});
+
+test('alpha above 1 does not cost recall on clustered data (native and reference builds)', () => {
+  const t = smallData(3000, 32);
+  const recallAt = (alpha: number, reference: boolean) => {
+    const idx = new VectorIndex({ dim: 32, degree: 12, alpha, threads: 1 });
+    idx.add(t.data);
+    if (reference) {
+      const g = idx.graph();
+      g.degrees.fill(0);
+      const order = Uint32Array.from({ length: g.n }, (_, i) => i);
+      order[idx.entryPoint] = 0;
+      order[0] = idx.entryPoint;
+      buildInsert(g, order, idx.entryPoint, 48, alpha);
+    }
+    return recallAtK(idx.search(t.queries, { k: 10, listSize: 32 }).distances, 10, t.truth);
+  };
+  for (const reference of [false, true]) {
+    const r1 = recallAt(1, reference);
+    const r13 = recallAt(1.3, reference);
+    assert.ok(
+      r13 >= r1 - 0.01,
+      `${reference ? 'reference' : 'native'}: alpha 1.3 recall ${r13} against ${r1} at alpha 1`,
+    );
+  }
 });
