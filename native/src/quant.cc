@@ -47,6 +47,7 @@ float QuantizeRowU8Scalar(const float* x, int64_t cols, uint8_t* out) {
 
 QuantizeRowU8 SelectQuantizeRowU8() {
 #ifdef FRUGAL_X86
+  if (ActiveIsa() >= kIsaAvx512) return avx512::QuantizeRowU8;
   if (ActiveIsa() >= kIsaAvx2) return avx2::QuantizeRowU8;
 #endif
   return QuantizeRowU8Scalar;
@@ -54,6 +55,7 @@ QuantizeRowU8 SelectQuantizeRowU8() {
 
 QuantizeRowI8 SelectQuantizeRowI8() {
 #ifdef FRUGAL_X86
+  if (ActiveIsa() >= kIsaAvx512) return avx512::QuantizeRowI8;
   if (ActiveIsa() >= kIsaAvx2) return avx2::QuantizeRowI8;
 #endif
   return QuantizeRowI8Scalar;

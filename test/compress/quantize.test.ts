@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as A from '../../src/autograd/index.js';
+import { loadNative } from '../../src/backend/native/binding.js';
 import { quantizeRowsReference, quantizeTokens } from '../../src/compress/activation-quant.js';
 import { packCodes, unpackCodes } from '../../src/compress/packed-codes.js';
 import { packedLinear, packedLinearReference } from '../../src/compress/packed-linear.js';
@@ -131,6 +132,44 @@ describe('token-wise activation quantization', () => {
       assert.ok(Math.abs(ref.codes[i]! * s - x[i]!) <= s / 2 + 1e-6);
     }
   });
+});
+
+describe('native row quantization at every ISA level', () => {
+  const load = loadNative();
+  for (const isa of ['avx512', 'avx2', 'scalar'] as const) {
+    it(`${isa}: quantizeRowsI8 and quantizeRowsU8 equal the reference at widths around the vector blocks`, {
+      skip: !load.available,
+    }, () => {
+      assert.ok(load.available);
+      const { addon } = load;
+      addon.setIsaMax(isa);
+      try {
+        for (const cols of [1, 15, 16, 17, 64, 75, 200, 256]) {
+          const rows = 5;
+          const x = randomF32(rows * cols, cols, 3);
+          x.fill(0, cols, 2 * cols);
+          const ref = quantizeRowsReference(x, rows, cols);
+          const i8 = new Int8Array(rows * cols);
+          const u8 = new Uint8Array(rows * cols + 3).fill(7);
+          const scales = new Float32Array(rows);
+          const scalesU8 = new Float32Array(rows);
+          addon.quantizeRowsI8(rows, cols, x, 0, i8, 0, scales, 0);
+          addon.quantizeRowsU8(rows, cols, x, 0, u8, 0, scalesU8, 0);
+          assert.deepEqual([...i8], [...ref.codes], `i8 codes, cols ${cols}`);
+          assert.deepEqual(
+            [...u8.subarray(0, rows * cols)],
+            [...ref.codes].map((c) => (c + 128) & 255),
+            `u8 codes, cols ${cols}`,
+          );
+          assert.deepEqual([...u8.subarray(rows * cols)], [7, 7, 7], 'nothing written past the rows');
+          assert.deepEqual([...scales], [...ref.scales], `scales, cols ${cols}`);
+          assert.deepEqual([...scalesU8], [...ref.scales], `u8 scales, cols ${cols}`);
+        }
+      } finally {
+        addon.setIsaMax('avx512');
+      }
+    });
+  }
 });
 
 describe('packed low-bit GEMM', () => {
