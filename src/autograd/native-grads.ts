@@ -5,7 +5,7 @@
  * runs its TypeScript or op-composed form, which stays the oracle the kernels are tested against.
  */
 import { loadNative, type NativeAddon } from '../backend/native/binding.js';
-import { backendStatus } from '../backend/registry.js';
+import { isBackendActive } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 
 function kernels(...ts: (Tensor | undefined)[]): NativeAddon | undefined {
@@ -15,7 +15,7 @@ function kernels(...ts: (Tensor | undefined)[]): NativeAddon | undefined {
   const { addon } = native;
   const uses = [addon.actGradF32, addon.normGradRowsF32, addon.softmaxGradRowsF32];
   if (!uses.every((f) => typeof f === 'function')) return undefined;
-  return backendStatus().active.includes('native') ? addon : undefined;
+  return isBackendActive('native') ? addon : undefined;
 }
 
 const f32 = (t: Tensor) => t.data as Float32Array;

@@ -90,6 +90,12 @@ export function backendStatus(): BackendStatus {
 }
 
 /** How many times each backend ran each op ("backend:op" -> count) since the last reset. */
+/** Whether ops may dispatch to backend `name` now (backendStatus().active.includes(name), without allocating). */
+export function isBackendActive(name: string): boolean {
+  if (forced !== undefined && name !== forced && name !== 'reference') return false;
+  return resolveBackends().some((b) => b.name === name);
+}
+
 export function dispatchCounts(): Record<string, number> {
   return Object.fromEntries(dispatchTally);
 }
