@@ -31,7 +31,7 @@ constexpr int kSpin = 40000;
 class Pool {
  public:
   explicit Pool(int n) : size_(n) {
-    for (int i = 1; i < n; i++) workers_.emplace_back([this, i] { Work(i); });
+    for (int i = 1; i < n; i++) workers_.emplace_back([this] { Work(); });
   }
   ~Pool() {
     {
@@ -44,26 +44,36 @@ class Pool {
   }
   int size() const { return size_; }
 
+  // Each tid is claimed by whichever thread gets to it first, the caller included. A worker whose
+  // vCPU the host has descheduled then costs nothing: the caller runs its share and does not wait
+  // for it to wake (with fixed shares, every parallel op waited for the slowest thread's start).
   void Run(int nthreads, const std::function<void(int, int)>& fn) {
     {
       std::lock_guard<std::mutex> lk(m_);
       job_ = &fn;
       job_threads_ = nthreads;
-      remaining_.store(static_cast<int>(workers_.size()));
+      next_.store(0);
+      open_.store(true);
       generation_.fetch_add(1, std::memory_order_release);
     }
     cv_work_.notify_all();
-    fn(0, nthreads);
-    for (int i = 0; i < kSpin && remaining_.load(std::memory_order_acquire) != 0; i++) FRUGAL_PAUSE();
-    if (remaining_.load(std::memory_order_acquire) != 0) {
+    Claim(fn, nthreads);
+    // Late workers that see the job closed leave it alone; the caller waits only for those inside.
+    open_.store(false);
+    for (int i = 0; i < kSpin && active_.load() != 0; i++) FRUGAL_PAUSE();
+    if (active_.load() != 0) {
       std::unique_lock<std::mutex> lk(m_);
-      cv_done_.wait(lk, [this] { return remaining_.load() == 0; });
+      cv_done_.wait(lk, [this] { return active_.load() == 0; });
     }
     job_ = nullptr;
   }
 
  private:
-  void Work(int id) {
+  void Claim(const std::function<void(int, int)>& fn, int nthreads) {
+    for (int t = next_.fetch_add(1); t < nthreads; t = next_.fetch_add(1)) fn(t, nthreads);
+  }
+
+  void Work() {
     uint64_t seen = 0;
     for (;;) {
       for (int i = 0; i < kSpin && generation_.load(std::memory_order_acquire) == seen; i++) FRUGAL_PAUSE();
@@ -71,17 +81,16 @@ class Pool {
         std::unique_lock<std::mutex> lk(m_);
         cv_work_.wait(lk, [&] { return generation_.load() != seen; });
       }
-      const std::function<void(int, int)>* job;
-      int nthreads;
       {
         std::lock_guard<std::mutex> lk(m_);
         if (stop_) return;
         seen = generation_.load();
-        job = job_;
-        nthreads = job_threads_;
       }
-      if (id < nthreads) (*job)(id, nthreads);
-      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // Sequentially consistent increment-then-check, against the caller's close-then-check: either
+      // the caller waits for this worker, or this worker sees the job closed and never reads it.
+      active_.fetch_add(1);
+      if (open_.load()) Claim(*job_, job_threads_);
+      if (active_.fetch_sub(1) == 1) {
         std::lock_guard<std::mutex> lk(m_);
         cv_done_.notify_one();
       }
@@ -93,7 +102,9 @@ class Pool {
   std::mutex m_;
   std::condition_variable cv_work_, cv_done_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> remaining_{0};
+  std::atomic<int> next_{0};     // the next unclaimed tid of the current job
+  std::atomic<int> active_{0};   // workers inside the current job
+  std::atomic<bool> open_{false};
   const std::function<void(int, int)>* job_ = nullptr;
   int job_threads_ = 0;
   bool stop_ = false;

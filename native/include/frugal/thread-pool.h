@@ -11,8 +11,10 @@ int NumThreads();
 // n >= 1; resizes the pool (joins the old workers). Default: FRUGAL_THREADS or the core count.
 void SetNumThreads(int n);
 
-// Runs fn(tid, nthreads) for tid in [0, nthreads) with the caller as thread 0, returning when all
-// are done. nthreads is clamped to NumThreads(); nested or concurrent calls run serially.
+// Runs fn(tid, nthreads) once for each tid in [0, nthreads), returning when all are done. The
+// threads (the caller among them) claim tids as they arrive, so one thread may run several and a
+// share never waits for a particular thread; fn must not make one tid wait for another. nthreads is
+// clamped to NumThreads(); nested or concurrent calls run serially.
 void ParallelRun(int nthreads, const std::function<void(int tid, int nthreads)>& fn);
 
 // [begin, end) of part `idx` of `parts` over [0, n), boundaries rounded to multiples of `align`.
