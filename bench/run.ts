@@ -1,7 +1,10 @@
 /**
- * `npm run bench -- <name> [--json] [--quick] [args...]`: runs bench/<name>.ts, whose default
- * export is a {@link Benchmark}.
+ * `npm run bench -- <name> [--json] [--quick] [--reps=N] [--busy] [args...]`: runs
+ * bench/<name>.ts, whose default export is a {@link Benchmark}. `--busy` keeps one core busy with
+ * a spinning child process for the whole run (a shared machine, made reproducible); its rows' cases
+ * end in " busy".
  */
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +20,7 @@ const argv = process.argv.slice(2);
 const name = argv.find((a) => !a.startsWith('--'));
 if (!name || !available.includes(name)) {
   console.error(
-    `usage: npm run bench -- <name> [--json] [--quick] [--reps=N]\nbenchmarks: ${available.join(', ')}`,
+    `usage: npm run bench -- <name> [--json] [--quick] [--reps=N] [--busy]\nbenchmarks: ${available.join(', ')}`,
   );
   process.exit(name ? 2 : 0);
 }
@@ -29,15 +32,18 @@ if (!Number.isInteger(reps) || reps < 1) {
   console.error(`--reps must be a positive integer, got ${repsFlag}`);
   process.exit(2);
 }
+const busy = argv.includes('--busy');
+const spinner = busy ? spawn(process.execPath, ['-e', 'for (;;);'], { stdio: 'ignore' }) : undefined;
+process.on('exit', () => spinner?.kill());
 const rows: BenchRow[] = [];
 const mod = (await import(join(here, `${name}.ts`))) as { default: Benchmark };
 await mod.default({
-  args: argv.filter((a) => a !== name && a !== '--json'),
+  args: argv.filter((a) => a !== name && a !== '--json' && a !== '--busy'),
   json,
   quick,
   reps,
   emit(row) {
-    const full = { bench: name, ...row };
+    const full = { bench: name, ...row, ...(busy ? { case: `${row.case} busy` } : {}) };
     rows.push(full);
     if (json) console.log(JSON.stringify(full));
   },
@@ -45,4 +51,5 @@ await mod.default({
     if (!json) console.log(text);
   },
 });
+spinner?.kill();
 if (!json) console.log(formatTable(rows));
