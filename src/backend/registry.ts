@@ -54,9 +54,14 @@ function resolveBackends(): Backend[] {
   return list;
 }
 
+/** Whether useBackend lets ops dispatch to backend `name` (the reference is always allowed). */
+function allowed(name: string): boolean {
+  return forced === undefined || name === forced || name === 'reference';
+}
+
 export function runOp<K extends OpName>(op: K, args: OpArgs[K]): void {
   for (const b of resolveBackends()) {
-    if (forced !== undefined && b.name !== forced && b.name !== 'reference') continue;
+    if (!allowed(b.name)) continue;
     if (b.supports(op, args)) {
       b.run(op, args);
       const key = `${b.name}:${op}`;
@@ -82,20 +87,17 @@ export interface BackendStatus {
 export function backendStatus(): BackendStatus {
   const list = resolveBackends();
   return {
-    active: list
-      .filter((b) => forced === undefined || b.name === forced || b.name === 'reference')
-      .map((b) => b.name),
+    active: list.filter((b) => allowed(b.name)).map((b) => b.name),
     unavailable: Object.fromEntries(unavailable),
   };
 }
 
-/** How many times each backend ran each op ("backend:op" -> count) since the last reset. */
 /** Whether ops may dispatch to backend `name` now (backendStatus().active.includes(name), without allocating). */
 export function isBackendActive(name: string): boolean {
-  if (forced !== undefined && name !== forced && name !== 'reference') return false;
-  return resolveBackends().some((b) => b.name === name);
+  return allowed(name) && resolveBackends().some((b) => b.name === name);
 }
 
+/** How many times each backend ran each op ("backend:op" -> count) since the last reset. */
 export function dispatchCounts(): Record<string, number> {
   return Object.fromEntries(dispatchTally);
 }
