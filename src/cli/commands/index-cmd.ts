@@ -168,6 +168,8 @@ export function register(program: Command): void {
     .option('--queries <n>', 'queries', '500')
     .option('--lists <L,...>', 'candidate list sizes to sweep', '16,32,64,128')
     .option('--walkers <w,...>', 'walkers per query to sweep', '1,2')
+    .option('--build-list <L>', 'candidate list size while building', '64')
+    .option('--alpha <a>', 'pruning slack on squared distances (>= 1)', '1')
     .option('--int8', 'int8-quantized vectors')
     .option('--epsilon <e>', 'a neighbour counts when within this distance of the true 10th', '1e-3')
     .option('--json', 'print JSON rows instead of a table')
@@ -181,7 +183,12 @@ export function register(program: Command): void {
       const n = data.length / dim;
       const nq = queries.length / dim;
       const truth = groundTruth(data, queries, dim, 10, 'l2', 2);
-      const idx = new VectorIndex({ dim, quantization: o.int8 ? 'int8' : 'none' });
+      const idx = new VectorIndex({
+        dim,
+        quantization: o.int8 ? 'int8' : 'none',
+        buildListSize: int(o.buildList, 'build-list'),
+        alpha: Number(o.alpha),
+      });
       const bar = startProgress('index build', n);
       const t0 = performance.now();
       idx.add(data, { onProgress: (done) => bar.update(done) });
@@ -191,6 +198,7 @@ export function register(program: Command): void {
       for (const walkers of list(o.walkers, 'walkers')) {
         for (const L of list(o.lists, 'lists')) {
           const lat: number[] = [];
+          let computed = 0;
           const dists = new Float32Array(nq * 10);
           const start = performance.now();
           for (let q = 0; q < nq; q++) {
@@ -202,6 +210,7 @@ export function register(program: Command): void {
             });
             lat.push(performance.now() - t);
             dists.set(r.distances, q * 10);
+            computed += r.stats.distances;
           }
           const total = (performance.now() - start) / 1000;
           lat.sort((a, b) => a - b);
@@ -213,6 +222,7 @@ export function register(program: Command): void {
             qps: Math.round(nq / total),
             p50_ms: pct(50),
             p99_ms: pct(99),
+            distances_per_query: Math.round(computed / nq),
           });
         }
       }
